@@ -1,0 +1,1 @@
+//! Photo intake: EXIF, hashes, thumbnail, quality metrics. Originals are never re-encoded.

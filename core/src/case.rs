@@ -1,0 +1,1 @@
+//! The survey case: what evidence belongs to.

@@ -1,0 +1,77 @@
+//! The finding record: a code, a severity, a sentence and the numbers behind it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// How much a finding should weigh with the person who reviews the claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing; no doubt on the evidence.
+    Info,
+    /// Weakens the evidence; a reviewer should look.
+    Warning,
+    /// The evidence cannot be trusted as it is.
+    Critical,
+}
+
+/// A stable, machine-readable name for what was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    /// The photo carries no EXIF block at all.
+    ExifMissing,
+    /// An EXIF block is present but could not be parsed.
+    ExifUnreadable,
+    /// No DateTimeOriginal, so the camera's capture time is unknown.
+    ExifTimeMissing,
+    /// DateTimeOriginal (or its sub-second/offset tags) holds an impossible value.
+    ExifTimeInvalid,
+    /// DateTimeOriginal has no OffsetTimeOriginal; the policy's time zone was assumed.
+    ExifTimeZoneAssumed,
+    /// No GPS position in EXIF.
+    ExifGpsMissing,
+    /// GPS tags are present but hold impossible values (range, refs, shapes).
+    ExifGpsInvalid,
+    /// GPSDateStamp/GPSTimeStamp are present but impossible.
+    ExifGpsTimeInvalid,
+    /// A Software tag names a known image editor.
+    EditedBySoftware,
+    /// EXIF DateTime (last modified) is later than DateTimeOriginal.
+    ModifiedAfterCapture,
+    /// EXIF pixel dimensions differ from the image's own.
+    DimensionMismatch,
+    /// The Orientation tag holds a value outside 1..=8; the image is shown as stored.
+    OrientationInvalid,
+    /// The device gave no location fix at capture time.
+    DeviceFixMissing,
+    /// The device fix came from a mock location provider.
+    MockLocation,
+}
+
+/// One finding about an item or a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code for machines.
+    pub code: FindingCode,
+    /// How much it should weigh.
+    pub severity: Severity,
+    /// A sentence a reviewer understands.
+    pub message: String,
+    /// The numbers and values behind the finding.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub facts: Map<String, Value>,
+}
+
+impl Finding {
+    /// A finding with no facts yet.
+    pub fn new(code: FindingCode, severity: Severity, message: impl Into<String>) -> Self {
+        Finding { code, severity, message: message.into(), facts: Map::new() }
+    }
+
+    /// Adds one fact (a number or value behind the finding).
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.facts.insert(key.to_string(), value.into());
+        self
+    }
+}

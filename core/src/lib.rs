@@ -1,0 +1,11 @@
+//! Kancha core: the domain of a motor-insurance scene survey, free of FFI and UI types.
+//!
+//! Each module owns one concern; the server and the FFI facade build on these same modules so
+//! that the phone and the server agree byte for byte on what evidence is.
+
+pub mod capture;
+pub mod case;
+pub mod checks;
+pub mod geo;
+pub mod sample;
+pub mod store;

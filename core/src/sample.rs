@@ -1,0 +1,1 @@
+//! Synthetic evidence: real JPEGs with chosen EXIF, for tests, benchmarks and the demo.

@@ -1,0 +1,1 @@
+//! The on-device store: SQLite records and a content-addressed blob directory.

@@ -1,0 +1,3 @@
+//! One module per `kancha` subcommand.
+
+pub mod inspect;

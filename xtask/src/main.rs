@@ -1,0 +1,71 @@
+//! Project tasks: `demo` (README's run command), `test` (README's test command), `peers`, `bench`.
+//!
+//! Third-party peers used by tests and benchmarks (npm and PyPI packages, Debian tools) are
+//! installed into `build/tools/` by `peers`, which `test` runs first, so a fresh machine needs
+//! nothing but Rust, Node.js and Python.
+
+mod peers;
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("peers") => peers::install(&root),
+        Some("bench") => bench(&root, &args[1..]),
+        _ => {
+            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]>");
+            bail!("unknown task")
+        }
+    }
+}
+
+/// The workspace root (the parent of xtask/).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command in the workspace, failing with its name when it fails.
+pub(crate) fn run(root: &Path, cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: {shown}");
+    let status = cmd.current_dir(root).status().with_context(|| format!("starting {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// The main job on the embedded default: sample photos captured into a local store.
+fn demo(root: &Path, extra: &[String]) -> Result<()> {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["run", "--release", "-q", "-p", "kancha-server", "--bin", "kancha", "--", "demo"]);
+    cmd.args(extra);
+    run(root, &mut cmd)
+}
+
+/// Every test: peers first, then the Rust workspace with peers required.
+fn test(root: &Path, extra: &[String]) -> Result<()> {
+    peers::install(root)?;
+    let mut cmd = Command::new("cargo");
+    cmd.args(["test", "--workspace"]).args(extra);
+    peers::export_env(&mut cmd, root);
+    run(root, &mut cmd)
+}
+
+/// Benchmarks: `bench capture`, or all of them.
+fn bench(root: &Path, extra: &[String]) -> Result<()> {
+    peers::install(root)?;
+    let mut cmd = Command::new("cargo");
+    cmd.args(["bench", "--workspace"]);
+    if let Some(name) = extra.first() {
+        cmd.args(["--bench", name]);
+    }
+    peers::export_env(&mut cmd, root);
+    run(root, &mut cmd)
+}

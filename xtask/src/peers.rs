@@ -1,0 +1,81 @@
+//! Third-party peers for tests and benchmarks, installed into `build/tools/`.
+//!
+//! Tests find them through `KANCHA_TOOLS` and, with `KANCHA_REQUIRE_PEERS=1` (set by
+//! `xtask test`), fail instead of skipping when one is missing.
+
+use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+
+/// Debian packages: (command that proves it is installed, package).
+const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
+
+/// npm packages, installed into build/tools/node.
+const NPM: &[&str] = &[];
+
+/// PyPI packages, installed into the venv build/tools/venv.
+const PIP: &[&str] = &[];
+
+/// Installs every missing peer; cheap when all are present.
+pub fn install(root: &Path) -> Result<()> {
+    let tools = root.join("build/tools");
+    std::fs::create_dir_all(&tools)?;
+    let missing: Vec<&str> =
+        APT.iter().filter(|(bin, _)| !on_path(bin)).map(|(_, pkg)| *pkg).collect();
+    if !missing.is_empty() {
+        let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+        let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            update.arg("apt-get");
+        }
+        crate::run(root, update.args(["update", "-q"]))?;
+        let mut inst = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            inst.arg("apt-get");
+        }
+        inst.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-q", "--no-install-recommends"]);
+        crate::run(root, inst.args(&missing))?;
+    }
+    if !NPM.is_empty() {
+        let node = tools.join("node");
+        std::fs::create_dir_all(&node)?;
+        let have = NPM.iter().all(|p| node.join("node_modules").join(package_name(p)).exists());
+        if !have {
+            crate::run(root, Command::new("npm").arg("install").arg("--prefix").arg(&node).args(["--no-audit", "--no-fund", "--loglevel=error"]).args(NPM))?;
+        }
+    }
+    if !PIP.is_empty() {
+        let venv = tools.join("venv");
+        if !venv.join("bin/python").exists() {
+            crate::run(root, Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        let stamp = venv.join(".kancha-pip");
+        let want = PIP.join("\n");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(want.as_str()) {
+            crate::run(root, Command::new(venv.join("bin/pip")).args(["install", "-q", "--disable-pip-version-check"]).args(PIP))?;
+            std::fs::write(&stamp, want)?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells tests where the peers are and that they must be there.
+pub fn export_env(cmd: &mut Command, root: &Path) {
+    cmd.env("KANCHA_TOOLS", root.join("build/tools")).env("KANCHA_REQUIRE_PEERS", "1");
+}
+
+/// The package name without a version suffix (`@tus/server@1.2` → `@tus/server`).
+fn package_name(spec: &str) -> &str {
+    match spec.rfind('@') {
+        Some(0) | None => spec,
+        Some(i) => &spec[..i],
+    }
+}
+
+fn on_path(bin: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {bin} >/dev/null")).status().map(|s| s.success()).unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+}
