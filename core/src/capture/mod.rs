@@ -35,8 +35,6 @@ pub struct CaptureConfig {
     pub assumed_utc_offset_minutes: i32,
     /// Quality rules for the verdict.
     pub quality: QualityRules,
-    #[serde(rename = "$schema", default, skip_serializing)]
-    _schema: Option<String>,
 }
 
 /// The shipped default settings (`core/data/capture.v1.json`).
@@ -51,8 +49,13 @@ impl Default for CaptureConfig {
 impl CaptureConfig {
     /// Parses and validates a settings document.
     pub fn from_json(text: &str) -> Result<Self, CaptureError> {
-        let cfg: CaptureConfig =
+        let mut doc: serde_json::Value =
             serde_json::from_str(text).map_err(|e| CaptureError::Config(e.to_string()))?;
+        // `$schema` points editors at the JSON Schema; it is not a setting.
+        if let Some(obj) = doc.as_object_mut() {
+            obj.remove("$schema");
+        }
+        let cfg: CaptureConfig = serde_json::from_value(doc).map_err(|e| CaptureError::Config(e.to_string()))?;
         if cfg.version != 1 {
             return Err(CaptureError::Config(format!("unsupported settings version {}", cfg.version)));
         }
