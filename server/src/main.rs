@@ -21,6 +21,8 @@ enum Command {
     Sample(cli::sample::Args),
     /// Run a demo survey on the embedded default and print the verdicts.
     Demo(cli::demo::Args),
+    /// Verify an exported evidence bundle offline.
+    Verify(cli::verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cli::inspect::run(args),
         Command::Sample(args) => cli::sample::run(args),
         Command::Demo(args) => cli::demo::run(args),
+        Command::Verify(args) => cli::verify::run(args),
     };
     match result {
         Ok(code) => code,

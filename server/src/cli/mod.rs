@@ -3,3 +3,4 @@
 pub mod inspect;
 pub mod sample;
 pub mod demo;
+pub mod verify;
