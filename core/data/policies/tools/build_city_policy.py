@@ -116,7 +116,12 @@ def main():
         "rule": "district names ending in 区 are urban; 县 and county-level 市 are suburban",
         "built_by": "core/data/policies/tools/build_city_policy.py",
     }
-    text = json.dumps(policy, ensure_ascii=False, indent=1)
+    # Readable settings, one compact line per feature: diffs stay small and the file stays light.
+    policy["areas"] = "@AREAS@"
+    feats = ",\n  ".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
+    areas = '{"type": "FeatureCollection", "features": [\n  ' + feats + "\n ]}"
+    text = json.dumps(policy, ensure_ascii=False, indent=1).replace('"@AREAS@"', areas)
+    json.loads(text)
     out.write_text(text + "\n", encoding="utf-8")
     n = sum(len(shapely.get_coordinates(shapely.geometry.shape(f["geometry"]))) for f in features)
     print(f"{city}: {len(features)} districts, {n} vertices, {len(text)} bytes")
