@@ -17,12 +17,21 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Convert a coordinate between datums (wgs84, gcj02, bd09).
+    Convert(cli::convert::Args),
+    /// Classify a point into a policy's zone and print its arrival target.
+    Zone(cli::zone::Args),
+    /// Print the arrival verdict, transitions and deadlines of a case as JSON.
+    Sla(cli::sla::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Convert(args) => cli::convert::run(args),
+        Command::Zone(args) => cli::zone::run(args),
+        Command::Sla(args) => cli::sla::run(args),
     };
     match result {
         Ok(code) => code,
