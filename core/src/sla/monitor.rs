@@ -350,7 +350,9 @@ impl ArrivalMonitor {
     pub fn next_change(&self) -> Option<DateTime<Utc>> {
         let mut candidates = Vec::new();
         if self.proven.is_none() && self.manual.is_none() {
-            candidates.push(self.at_risk_from());
+            if self.last_arrival != ArrivalState::AtRisk {
+                candidates.push(self.at_risk_from());
+            }
             candidates.push(self.deadline);
         }
         if self.contacted_at.is_none() {
