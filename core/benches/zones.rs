@@ -150,7 +150,7 @@ fn main() {
     };
     let dir = std::env::temp_dir().join(format!("kancha-bench-zones-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let (xp, yp, rp, sp, cp) = (dir.join("xs.f64"), dir.join("ys.f64"), dir.join("result.i32"), dir.join("shapely.py"), dir.join("prcoords.py"));
+    let (xp, yp, rp, sp, cp) = (dir.join("xs.f64"), dir.join("ys.f64"), dir.join("result.i32"), dir.join("baseline_shapely.py"), dir.join("baseline_prcoords.py"));
     write_f64(&xp, &xs);
     write_f64(&yp, &ys);
     std::fs::write(&sp, SHAPELY).expect("script");
