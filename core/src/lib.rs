@@ -10,4 +10,5 @@ pub mod checks;
 pub mod evidence;
 pub mod geo;
 pub mod sample;
+pub mod sla;
 pub mod store;

@@ -1,6 +1,9 @@
 //! One module per `kancha` subcommand.
 
+pub mod convert;
 pub mod inspect;
 pub mod sample;
 pub mod demo;
 pub mod verify;
+pub mod sla;
+pub mod zone;
