@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod case;
+pub mod checklist;
 pub mod checks;
 pub mod geo;
 pub mod sample;
