@@ -38,6 +38,8 @@ pub enum Rejection {
     },
     /// The capture time lies in the future.
     InTheFuture,
+    /// The location came from a mock location provider.
+    MockLocation,
     /// The same or a near-identical photo was already used.
     Duplicate {
         /// True when it was used in another case.
@@ -68,6 +70,7 @@ impl Rejection {
             Rejection::InTheFuture => {
                 Label::new("拍摄时间晚于当前时间", "capture time is in the future")
             }
+            Rejection::MockLocation => Label::new("定位来自模拟位置", "the location was faked (mock location)"),
             Rejection::Duplicate { other_case: false } => {
                 Label::new("与本案已有照片重复", "duplicate of an earlier photo in this case")
             }

@@ -30,6 +30,7 @@ impl ClockSource {
 
 /// The capture times the photo's clocks give, each optional.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaptureClocks {
     /// EXIF DateTimeOriginal in UTC.
     pub exif: Option<DateTime<Utc>>,

@@ -31,6 +31,7 @@ impl LocationSource {
 
 /// One location of a photo, from one source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PhotoLocation {
     /// EXIF GPS or the device fix.
     pub source: LocationSource,

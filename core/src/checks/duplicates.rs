@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 /// What duplicate detection needs to know about one captured photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Fingerprint {
     /// The evidence item's id.
     pub item: String,

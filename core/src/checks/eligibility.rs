@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the customer told the app about the accident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SelfServiceClaim {
     /// Vehicles involved.
     pub vehicles: u32,

@@ -8,6 +8,7 @@ pub mod duplicates;
 pub mod eligibility;
 mod finding;
 pub mod policy;
+pub mod review;
 pub mod vin;
 
 pub use finding::{Finding, FindingCode, Severity};

@@ -1,5 +1,6 @@
 //! Thresholds and tolerances of the checks: a versioned file, with shipped defaults in `core/data/checks.json`.
 
+use super::FindingCode;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,14 @@ pub struct DuplicatePolicy {
     pub max_hamming_distance: u32,
 }
 
+/// How findings bear on the checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPolicy {
+    /// Finding codes that stop a photo from counting toward its checklist item.
+    pub rejecting: Vec<FindingCode>,
+}
+
 /// Self-service eligibility rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +100,8 @@ pub struct ChecksPolicy {
     pub scene: ScenePolicy,
     /// Duplicate detection.
     pub duplicates: DuplicatePolicy,
+    /// Which findings reject a photo.
+    pub review: ReviewPolicy,
     /// Self-service eligibility.
     pub self_service: EligibilityPolicy,
 }
