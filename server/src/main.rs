@@ -17,12 +17,15 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Write the standard sample photos (real JPEGs with chosen EXIF).
+    Sample(cli::sample::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Sample(args) => cli::sample::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,8 +3,10 @@
 //! One file per concern; every threshold comes from a [`ChecksPolicy`] (defaults in `core/data/checks.json`).
 
 pub mod clock;
+pub mod device;
 pub mod distance;
 pub mod duplicates;
+pub mod edits;
 pub mod eligibility;
 mod finding;
 pub mod policy;
