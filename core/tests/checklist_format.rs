@@ -176,3 +176,25 @@ fn list_without_items_is_refused() {
     v["items"] = serde_json::json!([]);
     assert!(matches!(load(&v).unwrap_err(), ChecklistError::NoItems(_)));
 }
+
+// ---- shot references stored with each item ----
+
+use kancha_core::checklist::{ShotRef, ShotRefError};
+
+#[test]
+fn shot_reference_names_key_vehicle_party_and_part() {
+    let r = ShotRef::parse("damage_close/v1/rear_bumper").unwrap();
+    assert_eq!((r.key.as_str(), r.vehicle, r.party, r.part.as_deref()), ("damage_close", Some(1), None, Some("rear_bumper")));
+    assert_eq!(ShotRef::parse("id_card/p0").unwrap().party, Some(0));
+    assert_eq!(ShotRef::parse("scene_overview_front").unwrap().vehicle, None);
+    assert_eq!(r.to_string(), "damage_close/v1/rear_bumper");
+}
+
+#[test]
+fn bad_shot_references_are_refused() {
+    assert!(matches!(ShotRef::parse("Front"), Err(ShotRefError::BadKey(_))));
+    assert!(matches!(ShotRef::parse(""), Err(ShotRefError::BadKey(_))));
+    for bad in ["vin_plate/v1/v2", "vin_plate/", "vin_plate/V1", "damage_far/v0/a/b", "vin_plate/v-1"] {
+        assert!(matches!(ShotRef::parse(bad), Err(ShotRefError::BadSegment { .. })), "{bad}");
+    }
+}

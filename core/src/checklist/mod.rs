@@ -5,12 +5,14 @@
 
 mod format;
 mod reason;
+mod shot;
 mod state;
 
 pub use format::{
     Builtin, Checklist, ChecklistError, FactDecl, ItemKind, ItemSpec, Label, Scope, FORMAT_VERSION,
 };
 pub use reason::Rejection;
+pub use shot::{ShotRef, ShotRefError};
 pub use state::{
     AssumedFact, CapturedItem, CaseFacts, ChecklistState, PartyFacts, RejectedCapture, Requirement,
     Role, Status, Unmatched, UnmatchedCapture, VehicleFacts,

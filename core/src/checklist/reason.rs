@@ -11,16 +11,14 @@ pub enum Rejection {
     Blurred,
     /// The photo is too dark.
     TooDark,
+    /// The photo is too bright or washed out.
+    TooBright,
     /// The photo is smaller than the minimum size.
     TooSmall {
         /// Width in pixels.
         width: u32,
         /// Height in pixels.
         height: u32,
-        /// Minimum width.
-        min_width: u32,
-        /// Minimum height.
-        min_height: u32,
     },
     /// No trustworthy capture time.
     NoTime,
@@ -53,9 +51,10 @@ impl Rejection {
         match self {
             Rejection::Blurred => Label::new("照片模糊", "blurred"),
             Rejection::TooDark => Label::new("照片太暗", "too dark"),
-            Rejection::TooSmall { width, height, min_width, min_height } => Label::new(
-                format!("照片太小（{width}×{height}，至少{min_width}×{min_height}）"),
-                format!("too small ({width}×{height}, at least {min_width}×{min_height})"),
+            Rejection::TooBright => Label::new("照片过亮", "too bright"),
+            Rejection::TooSmall { width, height } => Label::new(
+                format!("照片太小（{width}×{height}）"),
+                format!("too small ({width}×{height})"),
             ),
             Rejection::NoTime => Label::new("没有可信的拍摄时间", "no trustworthy capture time"),
             Rejection::NoLocation => Label::new("没有拍摄位置", "no location"),
@@ -91,7 +90,9 @@ fn distance_words(metres: f64) -> (String, String) {
 }
 
 fn duration_zh(minutes: i64) -> String {
-    if minutes >= 120 {
+    if minutes >= 2880 {
+        format!("{:.1}天", minutes as f64 / 1440.0)
+    } else if minutes >= 120 {
         format!("{:.1}小时", minutes as f64 / 60.0)
     } else {
         format!("{minutes}分钟")
@@ -99,7 +100,9 @@ fn duration_zh(minutes: i64) -> String {
 }
 
 fn duration_en(minutes: i64) -> String {
-    if minutes >= 120 {
+    if minutes >= 2880 {
+        format!("{:.1} days", minutes as f64 / 1440.0)
+    } else if minutes >= 120 {
         format!("{:.1} hours", minutes as f64 / 60.0)
     } else {
         format!("{minutes} minutes")

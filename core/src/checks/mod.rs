@@ -11,6 +11,7 @@ pub mod eligibility;
 mod finding;
 pub mod policy;
 pub mod review;
+pub mod stored;
 pub mod vin;
 
 pub use finding::{Finding, FindingCode, Severity};

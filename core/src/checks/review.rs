@@ -153,7 +153,13 @@ pub fn review<E: Display>(
             .any(|spec| spec.kind == ItemKind::Document);
         if !is_document {
             if let Some(scene) = &case.scene {
-                found.extend(check_scene_distance(&item.locations, scene, &distance, &policy.scene));
+                // Capture already reports a mock device fix; say it once.
+                let mock_known = found.iter().any(|f| f.code == FindingCode::MockLocation);
+                found.extend(
+                    check_scene_distance(&item.locations, scene, &distance, &policy.scene)
+                        .into_iter()
+                        .filter(|f| !(mock_known && f.code == FindingCode::MockLocation)),
+                );
             }
         }
         item_findings.extend(found.into_iter().map(|finding| ItemFinding { item: item.id.clone(), finding }));
