@@ -4,7 +4,10 @@ use super::clock::CaptureClocks;
 use super::distance::{LocationSource, PhotoLocation};
 use super::duplicates::Fingerprint;
 use super::review::{CaseReview, ItemEvidence};
-use crate::capture::QualityReason;
+use super::Finding;
+use crate::capture::{ExifSummary, PhotoAnalysis, QualityReason, QualityVerdict};
+use crate::geo::Fix;
+use chrono::{DateTime, Utc};
 use crate::case::Case;
 use crate::checklist::{CaseFacts, Rejection, ShotRef};
 use crate::evidence::EvidenceItem;
@@ -13,14 +16,66 @@ use crate::store::{Store, StoreError};
 /// The review input for one stored item. A shot that is not a valid [`ShotRef`] keeps its whole
 /// text as the key, so the checklist reports it as unmatched instead of losing it.
 pub fn item_evidence(item: &EvidenceItem) -> ItemEvidence {
-    let shot = ShotRef::parse(&item.shot).unwrap_or(ShotRef {
-        key: item.shot.clone(),
+    build(Parts {
+        id: &item.id,
+        shot: &item.shot,
+        exif: &item.exif,
+        verdict: &item.verdict,
+        size: (item.width, item.height),
+        sha256: &item.sha256,
+        phash: &item.phash,
+        device_time: Some(item.device_time),
+        device_fix: item.device_fix.as_ref(),
+        findings: item.findings.clone(),
+    })
+}
+
+/// The review input for a photo analysed but not stored (`kancha inspect --case`); `findings`
+/// should hold what capture would record (the analysis' own plus the device-fix findings).
+pub fn analysis_evidence(
+    id: &str,
+    shot: &str,
+    analysis: &PhotoAnalysis,
+    device_time: Option<DateTime<Utc>>,
+    device_fix: Option<&Fix>,
+    findings: Vec<Finding>,
+) -> ItemEvidence {
+    build(Parts {
+        id,
+        shot,
+        exif: &analysis.exif,
+        verdict: &analysis.verdict,
+        size: (analysis.width, analysis.height),
+        sha256: &analysis.sha256,
+        phash: &analysis.phash,
+        device_time,
+        device_fix,
+        findings,
+    })
+}
+
+struct Parts<'a> {
+    id: &'a str,
+    shot: &'a str,
+    exif: &'a ExifSummary,
+    verdict: &'a QualityVerdict,
+    size: (u32, u32),
+    sha256: &'a str,
+    phash: &'a str,
+    device_time: Option<DateTime<Utc>>,
+    device_fix: Option<&'a Fix>,
+    findings: Vec<Finding>,
+}
+
+fn build(p: Parts<'_>) -> ItemEvidence {
+    let shot = ShotRef::parse(p.shot).unwrap_or(ShotRef {
+        key: p.shot.to_string(),
         vehicle: None,
         party: None,
         part: None,
     });
     let mut locations = Vec::new();
-    if let Some(gps) = &item.exif.gps {
+    if let Some(gps) = &p.exif.gps {
         locations.push(PhotoLocation {
             source: LocationSource::ExifGps,
             coord: gps.position,
@@ -28,7 +83,7 @@ pub fn item_evidence(item: &EvidenceItem) -> ItemEvidence {
             mock: false,
         });
     }
-    if let Some(fix) = &item.device_fix {
+    if let Some(fix) = p.device_fix {
         locations.push(PhotoLocation {
             source: LocationSource::DeviceFix,
             coord: fix.coord,
@@ -36,7 +91,7 @@ pub fn item_evidence(item: &EvidenceItem) -> ItemEvidence {
             mock: fix.mock,
         });
     }
-    let quality = item
+    let quality = p
         .verdict
         .reasons
         .iter()
@@ -44,26 +99,26 @@ pub fn item_evidence(item: &EvidenceItem) -> ItemEvidence {
             QualityReason::Blurred => Rejection::Blurred,
             QualityReason::TooDark => Rejection::TooDark,
             QualityReason::TooBright => Rejection::TooBright,
-            QualityReason::TooSmall => Rejection::TooSmall { width: item.width, height: item.height },
+            QualityReason::TooSmall => Rejection::TooSmall { width: p.size.0, height: p.size.1 },
         })
         .collect();
     ItemEvidence {
-        id: item.id.clone(),
+        id: p.id.to_string(),
         key: shot.key,
         vehicle: shot.vehicle,
         party: shot.party,
         part: shot.part,
         clocks: CaptureClocks {
-            exif: item.exif.captured_at.map(|t| t.to_utc()),
-            device: Some(item.device_time),
-            gps: item.exif.gps_time,
+            exif: p.exif.captured_at.map(|t| t.to_utc()),
+            device: p.device_time,
+            gps: p.exif.gps_time,
         },
         locations,
-        sha256: item.sha256.clone(),
+        sha256: p.sha256.to_string(),
         // A stored hash that is not 16 hex digits is treated as absent: exact duplicates still count.
-        phash: u64::from_str_radix(&item.phash, 16).ok(),
+        phash: u64::from_str_radix(p.phash, 16).ok(),
         quality,
-        findings: item.findings.clone(),
+        findings: p.findings,
     }
 }
 
