@@ -19,6 +19,8 @@ enum Command {
     Inspect(cli::inspect::Args),
     /// Write the standard sample photos (real JPEGs with chosen EXIF).
     Sample(cli::sample::Args),
+    /// Run a demo survey on the embedded default and print the verdicts.
+    Demo(cli::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
         Command::Sample(args) => cli::sample::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -26,7 +26,7 @@ impl Scene {
     pub fn render(&self, w: u32, h: u32) -> RgbImage {
         match *self {
             Scene::Street { seed } => street(w, h, seed, 6),
-            Scene::Detailed { seed } => street(w, h, seed, 28),
+            Scene::Detailed { seed } => street(w, h, seed, 20),
             Scene::Blurred { seed } => box_blur(&street(w, h, seed, 6), (w.max(h) / 90).max(3)),
             Scene::Dark { seed } => map(street(w, h, seed, 6), |v| (v as f32 * 0.10) as u8),
             Scene::Bright { seed } => map(street(w, h, seed, 6), |v| (235.0 + v as f32 * 0.08).min(255.0) as u8),

@@ -3,3 +3,4 @@
 pub mod inspect;
 pub mod inspect_case;
 pub mod sample;
+pub mod demo;
