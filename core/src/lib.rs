@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod capture;
 pub mod case;
+pub mod checklist;
 pub mod checks;
 pub mod evidence;
 pub mod geo;

@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod inspect;
+pub mod inspect_case;
 pub mod sample;
 pub mod demo;
 pub mod verify;
