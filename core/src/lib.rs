@@ -8,4 +8,5 @@ pub mod case;
 pub mod checks;
 pub mod geo;
 pub mod sample;
+pub mod scan;
 pub mod store;
