@@ -162,8 +162,9 @@ pub fn find_page(img: &RgbImage, min_confidence: f32) -> Result<Detection, ScanE
     let image_area = (w * h) as f64;
     let mut best: Option<(f64, Detection)> = None;
     let mut best_confidence = 0f32;
-    for hull in outline_hulls(&edges) {
-        let Some(quad) = largest_inscribed_quad(&hull) else { continue };
+    let mut candidates: Vec<Quad> = outline_hulls(&edges).iter().filter_map(|h| largest_inscribed_quad(h)).collect();
+    candidates.extend(line_quads(&edges));
+    for quad in candidates {
         if quad.signed_area().abs() < MIN_AREA_FRACTION * image_area {
             continue;
         }
@@ -331,6 +332,127 @@ fn largest_inscribed_quad(hull: &[Point]) -> Option<Quad> {
         }
     }
     Some(Quad(idx.map(|i| hull[i])).ordered())
+}
+
+/// Outlines made of four strong straight edges (a Hough transform on edge direction), for pages
+/// whose outline touches other edges in the photo so no closed outline stands alone.
+fn line_quads(e: &EdgeMap) -> Vec<Quad> {
+    const ANGLES: usize = 360;
+    let (w, h) = (e.w, e.h);
+    let diag = ((w * w + h * h) as f64).sqrt().ceil() as usize;
+    let rhos = 2 * diag + 1;
+    let mut acc = vec![0u32; ANGLES * rhos];
+    let (cos, sin): (Vec<f64>, Vec<f64>) =
+        (0..ANGLES).map(|a| (a as f64).to_radians()).map(|t| (t.cos(), t.sin())).unzip();
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if e.mag[i] < e.threshold {
+                continue;
+            }
+            // The gradient is the line's normal; its sign (paper brighter or darker) is kept.
+            let a = (e.gy[i] as f64).atan2(e.gx[i] as f64).to_degrees().rem_euclid(360.0).round() as isize;
+            for da in -2..=2isize {
+                let t = (a + da).rem_euclid(ANGLES as isize) as usize;
+                let rho = (x as f64 * cos[t] + y as f64 * sin[t]).round() as isize + diag as isize;
+                acc[t * rhos + rho as usize] += 1;
+            }
+        }
+    }
+    let min_votes = (0.12 * w.min(h) as f64) as u32;
+    let mut peaks: Vec<(u32, usize, usize)> = Vec::new();
+    for t in 0..ANGLES {
+        for r in 2..rhos - 2 {
+            let v = acc[t * rhos + r];
+            if v < min_votes {
+                continue;
+            }
+            let mut is_max = true;
+            'n: for dt in -4..=4isize {
+                let tt = (t as isize + dt).rem_euclid(ANGLES as isize) as usize;
+                for dr in -4..=4isize {
+                    let rr = r as isize + dr;
+                    if rr < 0 || rr >= rhos as isize || (dt == 0 && dr == 0) {
+                        continue;
+                    }
+                    let o = acc[tt * rhos + rr as usize];
+                    if o > v || (o == v && (dt, dr) < (0, 0)) {
+                        is_max = false;
+                        break 'n;
+                    }
+                }
+            }
+            if is_max {
+                peaks.push((v, t, r));
+            }
+        }
+    }
+    peaks.sort_by(|a, b| b.0.cmp(&a.0));
+    peaks.truncate(20);
+    let lines: Vec<(f64, Line)> = peaks
+        .iter()
+        .map(|&(_, t, r)| {
+            let (c, s, rho) = (cos[t], sin[t], r as f64 - diag as f64);
+            // The point of the line nearest the origin, and its direction along the line.
+            ((t % 180) as f64, Line { point: Point::new(rho * c, rho * s), dir: Point::new(-s, c) })
+        })
+        .collect();
+    let angle_gap = |a: f64, b: f64| {
+        let d = (a - b).abs() % 180.0;
+        d.min(180.0 - d)
+    };
+    let mut pairs = Vec::new();
+    for i in 0..lines.len() {
+        for j in i + 1..lines.len() {
+            if angle_gap(lines[i].0, lines[j].0) < 30.0 && distance(lines[i].1, lines[j].1.point) > 0.1 * w.min(h) as f64 {
+                pairs.push((i, j));
+            }
+        }
+    }
+    let mut scored: Vec<(f64, Quad)> = Vec::new();
+    for (pi, &(a, b)) in pairs.iter().enumerate() {
+        for &(c, d) in &pairs[pi + 1..] {
+            if angle_gap(lines[a].0, lines[c].0) < 40.0 || [c, d].contains(&a) || [c, d].contains(&b) {
+                continue;
+            }
+            let corners = [(a, c), (c, b), (b, d), (d, a)].map(|(p, q)| intersect(lines[p].1, lines[q].1));
+            let [Some(p0), Some(p1), Some(p2), Some(p3)] = corners else { continue };
+            let Ok(q) = Quad([p0, p1, p2, p3]).validated(w as u32, h as u32) else { continue };
+            let sides = [0, 1, 2, 3].map(|s| quick_support(e, q.0[s], q.0[(s + 1) % 4]));
+            let support = sides.iter().sum::<f32>() / 4.0 * sides.iter().copied().fold(1.0, f32::min);
+            if support > 0.3 {
+                scored.push((support as f64 * q.signed_area().sqrt(), q));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(6).map(|(_, q)| q).collect()
+}
+
+/// Share of a side's stations with an edge of one polarity right on it (a quick first look).
+fn quick_support(e: &EdgeMap, a: Point, b: Point) -> f32 {
+    let len = a.dist(b);
+    let normal = Point::new((b.y - a.y) / len, -(b.x - a.x) / len);
+    let n = ((len / 3.0) as usize).clamp(8, 60);
+    let (mut pos, mut neg) = (0, 0);
+    for k in 0..n {
+        let t = 0.1 + 0.8 * (k as f64 + 0.5) / n as f64;
+        let s = Point::new(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y));
+        let best = [-1.0, -0.5, 0.0, 0.5, 1.0]
+            .map(|o| {
+                let (gx, gy) = e.gradient(Point::new(s.x + o * normal.x, s.y + o * normal.y));
+                gx * normal.x as f32 + gy * normal.y as f32
+            })
+            .into_iter()
+            .max_by(|x, y| x.abs().total_cmp(&y.abs()))
+            .unwrap_or(0.0);
+        if best >= e.threshold {
+            pos += 1;
+        } else if best <= -e.threshold {
+            neg += 1;
+        }
+    }
+    pos.max(neg) as f32 / n as f32
 }
 
 /// A straight line through `point` along unit vector `dir`.

@@ -211,3 +211,6 @@ fn encode(page: &DynamicImage, encoding: Encoding) -> Result<(Vec<u8>, &'static 
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
