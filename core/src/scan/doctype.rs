@@ -121,6 +121,8 @@ pub struct QualityLimits {
     pub min_corner_angle_deg: f64,
     /// Estimated blur (Gaussian sigma, output pixels) of the sharpest edges before "blurred".
     pub max_edge_spread_px: f64,
+    /// The same in photo pixels; both must be exceeded (an enlarged small photo is not blurred).
+    pub max_edge_spread_photo_px: f64,
     /// Share of the page washed out by reflections before "glare" is reported.
     pub glare_min_fraction: f64,
 }

@@ -33,7 +33,7 @@ pub fn assess(e: &Evidence<'_>, limits: &QualityLimits) -> Verdict {
     let mut findings = Vec::new();
     findings.extend(too_small(e));
     findings.extend(too_steep(e.corners, limits));
-    findings.extend(blurred(e.page, limits));
+    findings.extend(blurred(e, limits));
     findings.extend(glare(e.page, limits));
     if let Some(c) = e.confidence.filter(|c| *c < limits.warn_confidence) {
         findings.push(
@@ -147,9 +147,13 @@ pub fn edge_spread(page: &GrayImage) -> Option<f64> {
     (contrast >= 40.0).then(|| contrast / (sharpest * (2.0 * std::f64::consts::PI).sqrt()))
 }
 
-fn blurred(page: &GrayImage, limits: &QualityLimits) -> Option<Finding> {
-    let spread = edge_spread(page)?;
-    (spread > limits.max_edge_spread_px).then(|| {
+fn blurred(e: &Evidence<'_>, limits: &QualityLimits) -> Option<Finding> {
+    let spread = edge_spread(e.page)?;
+    let [top, right, bottom, left] = e.corners.sides();
+    let photo_px_per_page_px =
+        ((top + bottom) / 2.0 / e.page.width() as f64 + (left + right) / 2.0 / e.page.height() as f64) / 2.0;
+    let in_photo = spread * photo_px_per_page_px;
+    (spread > limits.max_edge_spread_px && in_photo > limits.max_edge_spread_photo_px).then(|| {
         Finding::new(
             FindingCode::ScanBlurred,
             Severity::Critical,
@@ -160,6 +164,7 @@ fn blurred(page: &GrayImage, limits: &QualityLimits) -> Option<Finding> {
             ),
         )
         .with("edge_spread_px", (spread * 10.0).round() / 10.0)
+        .with("edge_spread_photo_px", (in_photo * 10.0).round() / 10.0)
     })
 }
 
