@@ -17,12 +17,15 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Flatten and enhance a document photo; print corners, confidence and verdict as JSON.
+    Scan(cli::scan::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Scan(args) => cli::scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -78,6 +78,9 @@ pub struct Scan {
     pub media_type: String,
     /// SHA-256 of `image`, lowercase hex.
     pub sha256: String,
+    /// SHA-256 of the original photo's bytes, when the scan was made from them: the link back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_sha256: Option<String>,
     /// Page width in pixels.
     pub width: u32,
     /// Page height in pixels.
@@ -138,7 +141,9 @@ pub fn enhance_page(page: &Flattened, mode: Mode) -> DynamicImage {
 /// Scans an encoded photo (JPEG or PNG) with the built-in document catalogue.
 pub fn scan_photo(bytes: &[u8], req: &ScanRequest) -> Result<Scan, ScanError> {
     let img = image::load_from_memory(bytes).map_err(|e| ScanError::Undecodable(e.to_string()))?.into_rgb8();
-    scan_image(&img, req, Catalogue::builtin())
+    let mut scan = scan_image(&img, req, Catalogue::builtin())?;
+    scan.original_sha256 = Some(hex::encode(Sha256::digest(bytes)));
+    Ok(scan)
 }
 
 /// Scans a decoded photo (stored pixel order; EXIF orientation is not applied) with a catalogue.
@@ -183,6 +188,7 @@ pub fn scan_image(img: &RgbImage, req: &ScanRequest, catalogue: &Catalogue) -> R
     let (image, media_type) = encode(&page, encoding)?;
     Ok(Scan {
         sha256: hex::encode(Sha256::digest(&image)),
+        original_sha256: None,
         image,
         media_type: media_type.to_string(),
         width: page.width(),

@@ -1,3 +1,4 @@
 //! One module per `kancha` subcommand.
 
 pub mod inspect;
+pub mod scan;
