@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod case;
 pub mod checks;
+pub mod evidence;
 pub mod geo;
 pub mod sample;
 pub mod scan;

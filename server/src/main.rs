@@ -17,6 +17,10 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Write the standard sample photos (real JPEGs with chosen EXIF).
+    Sample(cli::sample::Args),
+    /// Run a demo survey on the embedded default and print the verdicts.
+    Demo(cli::demo::Args),
     /// Flatten and enhance a document photo; print corners, confidence and verdict as JSON.
     Scan(cli::scan::Args),
 }
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Sample(args) => cli::sample::run(args),
+        Command::Demo(args) => cli::demo::run(args),
         Command::Scan(args) => cli::scan::run(args),
     };
     match result {

@@ -1,4 +1,6 @@
 //! One module per `kancha` subcommand.
 
 pub mod inspect;
+pub mod sample;
+pub mod demo;
 pub mod scan;
