@@ -5,12 +5,14 @@
 //! and the corners used, so a reviewer can always go back to the untouched original.
 //!
 //! `detect` finds the page, `warp` flattens it, `enhance` makes it readable, `quality` judges it,
-//! `doctype` says what each document needs, `synth` makes the test photos.
+//! `doctype` says what each document needs, `file` stores a scan as evidence derived from its
+//! photo, `synth` makes the test photos.
 
 pub mod detect;
 pub mod doctype;
 pub mod enhance;
 mod error;
+pub mod file;
 pub mod geometry;
 pub mod quality;
 pub mod synth;
@@ -97,6 +99,37 @@ pub struct Scan {
     pub confidence: f32,
     /// Whether a person can read it, and why not.
     pub verdict: Verdict,
+}
+
+/// What a stored scan records about how it was made (kept on its evidence item).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanRecord {
+    /// Document type, when known.
+    pub doc_type: Option<DocType>,
+    /// Enhancement applied.
+    pub mode: Mode,
+    /// Corners used, in original-photo pixels (stored pixel order), clockwise from the top-left.
+    pub corners: Quad,
+    /// Where the corners came from.
+    pub corner_source: CornerSource,
+    /// 0..1: how well the page's edges support the corners.
+    pub confidence: f32,
+    /// The scan's quality verdict.
+    pub verdict: Verdict,
+}
+
+impl Scan {
+    /// The facts to keep with the stored scan.
+    pub fn record(&self) -> ScanRecord {
+        ScanRecord {
+            doc_type: self.doc_type,
+            mode: self.mode,
+            corners: self.corners,
+            corner_source: self.corner_source,
+            confidence: self.confidence,
+            verdict: self.verdict.clone(),
+        }
+    }
 }
 
 /// A flattened page before enhancement.

@@ -239,3 +239,73 @@ fn print_edge_spread() {
         eprintln!("set {i} blur {}: spread {:?} glare {}", s.blur, quality::edge_spread(&f.gray), quality::glare_fraction(&f.gray));
     }
 }
+
+mod filing {
+    use super::*;
+    use crate::capture::{capture_photo, CaptureConfig, DeviceContext};
+    use crate::case::NewCase;
+    use crate::evidence::ItemKind;
+    use crate::store::Store;
+    use file::{file_scan, FileScanError};
+
+    fn jpeg(img: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92).encode_image(img).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_filed_scan_is_a_derived_item_linked_to_its_untouched_photo() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let case = store.create_case(NewCase { report_no: "RPT-SCAN-1".into(), ..Default::default() }).unwrap();
+        let (_, photo) = card_shot(CARD, 1.0, false);
+        let bytes = jpeg(&photo);
+        let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
+        let cfg = CaptureConfig::default();
+        let original = capture_photo(&store, &case.id, "driver_licence", &bytes, &device, &cfg).unwrap().item;
+
+        let req = ScanRequest { doc_type: Some(DocType::DriverLicence), ..Default::default() };
+        let filed = file_scan(&store, &original.id, &req, &device, &cfg).unwrap();
+        assert!(filed.created);
+        let item = store.item(&filed.item.id).unwrap();
+        assert_eq!(item.kind, ItemKind::Scan);
+        assert_eq!(item.case_id, case.id);
+        assert_eq!(item.derived_from.as_deref(), Some(original.id.as_str()));
+        assert_eq!(item.sha256, filed.scan.sha256);
+        assert_ne!(item.sha256, original.sha256);
+        assert_eq!(filed.scan.original_sha256.as_deref(), Some(original.sha256.as_str()));
+        assert_eq!(store.read_blob(&item.sha256).unwrap(), filed.scan.image);
+        assert_eq!((item.width, item.height, item.media_type.as_str()), (1011, 638, "image/jpeg"));
+        let record = item.scan.expect("scan facts stored with the item");
+        assert_eq!(record.doc_type, Some(DocType::DriverLicence));
+        assert!(corner_error(&record.corners, &quad(CARD)) < 2.0);
+        // The original is still there, byte for byte.
+        assert_eq!(store.read_blob(&original.sha256).unwrap(), bytes);
+
+        // Filing the same scan again gives the same item; scanning a scan is refused.
+        let again = file_scan(&store, &original.id, &req, &device, &cfg).unwrap();
+        assert!(!again.created);
+        assert_eq!(again.item.id, filed.item.id);
+        let err = file_scan(&store, &filed.item.id, &req, &device, &cfg).unwrap_err();
+        assert!(matches!(err, FileScanError::NotAPhoto(_)), "{err}");
+        assert_eq!(store.items(&case.id).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_photo_without_a_page_files_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let case = store.create_case(NewCase { report_no: "RPT-SCAN-2".into(), ..Default::default() }).unwrap();
+        let bytes = jpeg(&bare_surface(Surface::Wood, 3));
+        let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
+        let cfg = CaptureConfig::default();
+        let original = capture_photo(&store, &case.id, "claim_form", &bytes, &device, &cfg).unwrap().item;
+        let err = file_scan(&store, &original.id, &ScanRequest::default(), &device, &cfg).unwrap_err();
+        assert!(matches!(err, FileScanError::Scan(ScanError::NoPageFound { .. })), "{err}");
+        assert!(!err.is_retryable());
+        assert_eq!(store.items(&case.id).unwrap().len(), 1);
+        let missing = file_scan(&store, "no-such-item", &ScanRequest::default(), &device, &cfg).unwrap_err();
+        assert!(matches!(missing, FileScanError::Store(_)), "{missing}");
+    }
+}
