@@ -14,7 +14,7 @@ const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg",
 const NPM: &[&str] = &[];
 
 /// PyPI packages, installed into the venv build/tools/venv.
-const PIP: &[&str] = &[];
+const PIP: &[&str] = &["opencv-python-headless", "numpy"];
 
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {
