@@ -45,7 +45,8 @@ pub fn assess(e: &Evidence<'_>, limits: &QualityLimits) -> Verdict {
                      its corners, or photograph it on a plain, contrasting surface."
                 ),
             )
-            .with("confidence", c as f64),
+            .with("confidence", c as f64)
+            .with("message_zh", "证件边缘不清晰，请确认轮廓是否落在证件四角，或放在纯色、对比明显的平面上重拍。"),
         );
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity));
@@ -70,6 +71,7 @@ fn too_small(e: &Evidence<'_>) -> Option<Finding> {
                     ),
                 )
                 .with("dpi", dpi.round())
+                .with("message_zh", "证件在照片中太小，请靠近拍摄，让证件占满大部分画面。")
                 .with("min_dpi", f.min_dpi)
             })
         }
@@ -86,6 +88,7 @@ fn too_small(e: &Evidence<'_>) -> Option<Finding> {
                     ),
                 )
                 .with("long_side_px", long.round())
+                .with("message_zh", "证件在照片中太小，请靠近拍摄，让证件占满大部分画面。")
                 .with("min_long_px", m.min_long_px)
             })
         }
@@ -106,6 +109,7 @@ fn too_steep(q: &Quad, limits: &QualityLimits) -> Option<Finding> {
             ),
         )
         .with("side_ratio", (ratio * 100.0).round() / 100.0)
+        .with("message_zh", "拍摄角度太斜，请将手机与证件保持平行后重拍。")
         .with("min_corner_angle_deg", min_angle.round())
     })
 }
@@ -165,6 +169,7 @@ fn blurred(e: &Evidence<'_>, limits: &QualityLimits) -> Option<Finding> {
         )
         .with("edge_spread_px", (spread * 10.0).round() / 10.0)
         .with("edge_spread_photo_px", (in_photo * 10.0).round() / 10.0)
+        .with("message_zh", "扫描件模糊，请拿稳手机并点击对焦后重拍。")
     })
 }
 
@@ -217,6 +222,7 @@ fn glare(page: &GrayImage, limits: &QualityLimits) -> Option<Finding> {
             ),
         )
         .with("glare_fraction", (share * 1000.0).round() / 1000.0)
+        .with("message_zh", "证件有反光，请调整证件角度或避开光源后重拍。")
     })
 }
 
