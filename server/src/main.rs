@@ -29,6 +29,8 @@ enum Command {
     Zone(cli::zone::Args),
     /// Print the arrival verdict, transitions and deadlines of a case as JSON.
     Sla(cli::sla::Args),
+    /// Flatten and enhance a document photo; print corners, confidence and verdict as JSON.
+    Scan(cli::scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => cli::convert::run(args),
         Command::Zone(args) => cli::zone::run(args),
         Command::Sla(args) => cli::sla::run(args),
+        Command::Scan(args) => cli::scan::run(args),
     };
     match result {
         Ok(code) => code,

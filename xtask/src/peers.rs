@@ -21,6 +21,9 @@ const PIP: &[&str] = &[
     "prcoords",
     // Validates the shipped zone policies against their JSON Schema (sla).
     "jsonschema",
+    // Scan benchmark baseline (scan).
+    "opencv-python-headless",
+    "numpy",
 ];
 
 /// Installs every missing peer; cheap when all are present.

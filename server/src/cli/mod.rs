@@ -8,3 +8,4 @@ pub mod demo;
 pub mod verify;
 pub mod sla;
 pub mod zone;
+pub mod scan;
