@@ -151,12 +151,17 @@ impl Store {
         let on_disk = self.blobs.list()?;
         let mut referenced = BTreeSet::new();
         let mut missing_blobs = Vec::new();
+        let purged: BTreeSet<String> = {
+            let mut stmt = conn.prepare("SELECT sha256 FROM purged")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
         let mut stmt = conn.prepare("SELECT id, sha256, thumbnail_sha256 FROM items ORDER BY case_id, seq")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         for row in rows {
             let (id, sha, thumb) = row?;
             for s in [sha, thumb] {
-                if !on_disk.contains(&s) {
+                if !on_disk.contains(&s) && !purged.contains(&s) {
                     missing_blobs.push((id.clone(), s.clone()));
                 }
                 referenced.insert(s);
