@@ -17,12 +17,18 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Run the companion server (tus uploads, cases, reports).
+    Serve(cli::serve::Args),
+    /// Manage bearer tokens in a data directory.
+    Token(cli::token::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Token(args) => cli::token::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,5 @@
 //! One module per `kancha` subcommand.
 
 pub mod inspect;
+pub mod serve;
+pub mod token;
