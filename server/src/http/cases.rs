@@ -139,6 +139,11 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad("invalid_case", message)
 }
 
+/// Drops sub-millisecond precision, which the stores do not keep, so a repeated report compares equal.
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
 /// Creates a case, optionally assigned at once (dispatcher, admin).
 #[utoipa::path(post, path = "/v1/cases", tag = "cases", security(("bearer" = [])), request_body = NewCase,
     responses((status = 201, body = CaseView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -161,12 +166,12 @@ async fn create_case(
     if new.dispatched_at.is_some() && new.surveyor.is_none() {
         return Err(invalid("dispatched_at needs a surveyor"));
     }
-    let now = Utc::now();
+    let now = millis(Utc::now());
     let case = CaseRecord {
         id: new.id,
         zone: new.zone.trim().to_owned(),
         target_minutes: new.target_minutes,
-        dispatched_at: new.surveyor.as_ref().map(|_| new.dispatched_at.unwrap_or(now)),
+        dispatched_at: new.surveyor.as_ref().map(|_| millis(new.dispatched_at.unwrap_or(now))),
         surveyor: new.surveyor,
         arrived_at: None,
         required_documents: new.required_documents,
@@ -253,7 +258,7 @@ async fn assign_case(
 ) -> Result<Json<CaseView>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher], "assign cases")?;
     let case = caller.visible_case(state.meta.as_ref(), &id).await?;
-    let case = state.meta.assign_case(&case.id, &a.surveyor, a.dispatched_at.unwrap_or_else(Utc::now)).await?;
+    let case = state.meta.assign_case(&case.id, &a.surveyor, millis(a.dispatched_at.unwrap_or_else(Utc::now))).await?;
     tracing::info!(case = %case.id, surveyor = %a.surveyor, by = %caller.token_id, "case assigned");
     Ok(Json(view(&state, case, true).await?))
 }
@@ -281,6 +286,7 @@ async fn record_arrival(
     Json(report): Json<ArrivalReport>,
 ) -> Result<Json<CaseView>, ApiError> {
     caller.require(&[Role::Admin, Role::Surveyor], "report arrival")?;
+    let report = ArrivalReport { arrived_at: millis(report.arrived_at) };
     let case = caller.visible_case(state.meta.as_ref(), &id).await?;
     let Some(dispatched) = case.dispatched_at else {
         return Err(ApiError::Conflict { code: "not_dispatched", message: format!("case {} is not dispatched", case.id) });

@@ -226,8 +226,16 @@ async fn malformed_tus_headers_are_refused_and_store_nothing() {
         .await
         .unwrap();
     assert_eq!(no_offset.status(), 400);
-    let r = s.patch(&path, &t, 0, vec![1; 3], &[("Upload-Offset", "x")]).await;
-    assert_eq!(r.status(), 400);
+    let bad_offset = s
+        .req(Method::PATCH, &path, Some(&t))
+        .header(TUS.0, TUS.1)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "x")
+        .body(vec![1u8; 3])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_offset.status(), 400);
     assert_eq!(s.head(&path, &t).await, (200, Some(0)));
 }
 
@@ -314,16 +322,19 @@ async fn a_second_writer_is_locked_out_while_the_first_streams() {
         .send();
     let first = tokio::spawn(first);
     tx.send(Ok(vec![1; 100])).await.unwrap();
-    // Wait until the first writer holds the lock (its bytes are flowing).
-    let mut second = s.patch(&path, &t, 0, vec![2; 10], &[]).await;
-    for _ in 0..50 {
-        if second.status() == 423 {
+    // The lock is checked before the offset: a wrong offset answers 409 until the first
+    // writer holds the lock, then 423; either way the second request writes nothing.
+    let mut second = s.patch(&path, &t, 999, vec![2; 10], &[]).await;
+    for _ in 0..100 {
+        if second.status() != 409 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        second = s.patch(&path, &t, 0, vec![2; 10], &[]).await;
+        second = s.patch(&path, &t, 999, vec![2; 10], &[]).await;
     }
     assert_eq!(second.status(), 423);
+    let (_, err) = json_of(second).await;
+    assert_eq!(err["retryable"], true);
     tx.send(Ok(vec![1; 900])).await.unwrap();
     drop(tx);
     let first = first.await.unwrap().unwrap();
