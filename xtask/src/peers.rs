@@ -11,10 +11,10 @@ use std::process::Command;
 const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
 
 /// npm packages, installed into build/tools/node.
-const NPM: &[&str] = &[];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
-const PIP: &[&str] = &[];
+const PIP: &[&str] = &["tuspy==1.1.0"];
 
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {
