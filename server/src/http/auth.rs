@@ -3,7 +3,7 @@
 //! Every handler takes a [`Caller`] and asks it before acting; a case the caller may not see
 //! is answered exactly like a case that does not exist.
 
-use super::AppState;
+use super::{ApiJson, AppState};
 use crate::error::ApiError;
 use crate::ids::{CaseId, PersonId};
 use crate::store::meta::{CaseRecord, MetaStore, Role, TokenRecord};
@@ -190,7 +190,7 @@ pub struct TokenRequest {
 async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
-    Json(req): Json<TokenRequest>,
+    ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
     caller.require(&[Role::Admin], "issue tokens")?;
     let mut ttl = req.ttl_secs;

@@ -2,12 +2,12 @@
 //! evidence, arrival verdict and missing documents, record arrival, hand a customer a link.
 
 use super::auth::{issue_token, Caller};
-use super::AppState;
+use super::{ApiJson, ApiQuery, AppState};
 use crate::arrival::ArrivalVerdict;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::{CaseId, PersonId};
 use crate::store::meta::{CaseFilter, CaseRecord, MetaStore, Role, UploadRecord};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
@@ -151,7 +151,7 @@ fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
 async fn create_case(
     State(state): State<AppState>,
     caller: Caller,
-    Json(new): Json<NewCase>,
+    ApiJson(new): ApiJson<NewCase>,
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher], "create cases")?;
     if new.zone.trim().is_empty() || new.zone.len() > 64 {
@@ -202,7 +202,7 @@ pub struct CaseQuery {
 async fn list_cases(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<CaseQuery>,
+    ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> Result<Json<Vec<CaseView>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Surveyor], "list cases")?;
     let surveyor = if caller.role == Role::Surveyor {
@@ -254,7 +254,7 @@ async fn assign_case(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(a): Json<Assignment>,
+    ApiJson(a): ApiJson<Assignment>,
 ) -> Result<Json<CaseView>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher], "assign cases")?;
     let case = caller.visible_case(state.meta.as_ref(), &id).await?;
@@ -283,7 +283,7 @@ async fn record_arrival(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(report): Json<ArrivalReport>,
+    ApiJson(report): ApiJson<ArrivalReport>,
 ) -> Result<Json<CaseView>, ApiError> {
     caller.require(&[Role::Admin, Role::Surveyor], "report arrival")?;
     let report = ArrivalReport { arrived_at: millis(report.arrived_at) };

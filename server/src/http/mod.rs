@@ -112,3 +112,31 @@ async fn trace_request(req: axum::extract::Request, next: axum::middleware::Next
     tracing::info!(%method, %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     resp
 }
+
+/// `Json` whose refusals are [`crate::error::ApiError`]s (code `invalid_json`), like every other error.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|axum::Json(v)| ApiJson(v))
+            .map_err(|e| crate::error::ApiError::bad("invalid_json", e.body_text()))
+    }
+}
+
+/// `Query` whose refusals are [`crate::error::ApiError`]s (code `invalid_query`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| crate::error::ApiError::bad("invalid_query", e.body_text()))
+    }
+}

@@ -3,11 +3,11 @@
 
 use super::auth::Caller;
 use super::cases::missing_documents;
-use super::AppState;
+use super::{ApiQuery, AppState};
 use crate::arrival::{ArrivalStatus, ArrivalVerdict};
 use crate::error::{ApiError, ErrorBody};
 use crate::store::meta::{CaseFilter, CaseRecord, Role};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -203,7 +203,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 #[utoipa::path(get, path = "/v1/reports/arrivals", tag = "reports", security(("bearer" = [])), params(ArrivalQuery),
     responses((status = 200, body = Vec<ArrivalRow>, description = "JSON, or CSV with `format=csv`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn arrivals(State(state): State<AppState>, caller: Caller, Query(q): Query<ArrivalQuery>) -> Result<Response, ApiError> {
+async fn arrivals(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<ArrivalQuery>) -> Result<Response, ApiError> {
     back_office(&caller)?;
     let offset = FixedOffset::east_opt(state.config.report_utc_offset_minutes * 60)
         .ok_or_else(|| ApiError::Internal("report offset out of range".into()))?;
@@ -231,7 +231,7 @@ async fn arrivals(State(state): State<AppState>, caller: Caller, Query(q): Query
 #[utoipa::path(get, path = "/v1/reports/at-risk", tag = "reports", security(("bearer" = [])), params(FormatQuery),
     responses((status = 200, body = Vec<AtRiskRow>, description = "JSON, or CSV with `format=csv`"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn at_risk(State(state): State<AppState>, caller: Caller, Query(q): Query<FormatQuery>) -> Result<Response, ApiError> {
+async fn at_risk(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<FormatQuery>) -> Result<Response, ApiError> {
     back_office(&caller)?;
     let now = Utc::now();
     let mut rows: Vec<AtRiskRow> = all_cases(&state)
@@ -278,7 +278,7 @@ async fn at_risk(State(state): State<AppState>, caller: Caller, Query(q): Query<
 #[utoipa::path(get, path = "/v1/reports/missing-documents", tag = "reports", security(("bearer" = [])), params(FormatQuery),
     responses((status = 200, body = Vec<MissingRow>, description = "JSON, or CSV with `format=csv`"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn missing(State(state): State<AppState>, caller: Caller, Query(q): Query<FormatQuery>) -> Result<Response, ApiError> {
+async fn missing(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<FormatQuery>) -> Result<Response, ApiError> {
     back_office(&caller)?;
     let mut rows = Vec::new();
     for case in all_cases(&state).await? {

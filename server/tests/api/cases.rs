@@ -62,7 +62,8 @@ async fn bad_case_input_is_refused_with_a_code() {
     ];
     for body in bad {
         let (status, err) = s.post("/v1/cases", &a, body.clone()).await;
-        assert!(matches!(status, 400 | 422), "{body} gave {status} {err}");
+        assert_eq!(status, 400, "{body} gave {status} {err}");
+        assert!(matches!(err["code"].as_str(), Some("invalid_json" | "invalid_case")), "{err}");
     }
     assert_eq!(s.get("/v1/cases", &a).await.1, json!([]), "nothing stored");
     s.case("C-1", "urban", Some("li"), &[]).await;
