@@ -8,13 +8,22 @@ use std::path::Path;
 use std::process::Command;
 
 /// Debian packages: (command that proves it is installed, package).
-const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
+const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
 
 /// npm packages, installed into build/tools/node.
 const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
-const PIP: &[&str] = &["tuspy==1.1.0"];
+const PIP: &[&str] = &[
+    // Zone benchmark baseline and classification cross-check (geo).
+    "shapely",
+    // Independent GCJ-02/BD-09 implementation to check conversions against (geo).
+    "prcoords",
+    // Validates the shipped zone policies against their JSON Schema (sla).
+    "jsonschema",
+    // Third-party tus client for interop tests (server).
+    "tuspy==1.1.0",
+];
 
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {
