@@ -11,7 +11,7 @@ use std::process::Command;
 const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
 
 /// npm packages, installed into build/tools/node.
-const NPM: &[&str] = &[];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
@@ -24,6 +24,8 @@ const PIP: &[&str] = &[
     // Scan benchmark baseline (scan).
     "opencv-python-headless",
     "numpy",
+    // Third-party tus client for interop tests (server).
+    "tuspy==1.1.0",
 ];
 
 /// Installs every missing peer; cheap when all are present.

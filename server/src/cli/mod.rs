@@ -3,6 +3,8 @@
 pub mod convert;
 pub mod inspect;
 pub mod inspect_case;
+pub mod serve;
+pub mod token;
 pub mod sample;
 pub mod demo;
 pub mod verify;
