@@ -10,3 +10,4 @@ pub mod evidence;
 pub mod geo;
 pub mod sample;
 pub mod store;
+pub mod sync;

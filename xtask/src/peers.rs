@@ -11,7 +11,7 @@ use std::process::Command;
 const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
 
 /// npm packages, installed into build/tools/node.
-const NPM: &[&str] = &[];
+const NPM: &[&str] = &["@tus/server@2.4.5", "@tus/file-store@2.1.1"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[];
