@@ -158,6 +158,7 @@ fn connection_cut_at_half_resumes_resending_at_most_one_chunk() {
     assert_eq!(stored(dir.path(), &done.url), b.bytes);
     assert!(!log.retries.is_empty(), "the cut must have caused a retry");
     let resent = done.bytes_sent - size;
+    eprintln!("cut at 50 %: {resent} bytes re-sent (chunk {CHUNK}), {} bytes on the wire for {size}", proxy.bytes_sent());
     assert!(resent <= CHUNK as u64, "re-sent {resent} bytes, more than one chunk ({CHUNK})");
     // On the wire too (headers are under 1 KiB per request).
     let requests = log.progress.len() as u64 + log.retries.len() as u64 * 2 + 4;
@@ -191,6 +192,7 @@ fn server_killed_mid_upload_restarts_and_the_upload_resumes() {
     watcher.join().unwrap();
     assert_eq!(stored(dir.path(), &done.url), b.bytes);
     assert!(!log.retries.is_empty());
+    eprintln!("server killed at 50 %: {} bytes re-sent (chunk {CHUNK})", done.bytes_sent - size);
     assert!(done.bytes_sent - size <= CHUNK as u64, "re-sent {} bytes", done.bytes_sent - size);
 }
 

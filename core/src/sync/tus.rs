@@ -266,6 +266,7 @@ pub fn upload_file(
         resumed_from: None,
         hashed: Hashed::default(),
         bytes_sent: 0,
+        acked: 0,
         caps: None,
     };
     let mut backoff = Backoff::new(client.config.retry.clone());
@@ -274,7 +275,7 @@ pub fn upload_file(
         if cancel.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
-        let progress_before = run.bytes_sent;
+        let acked_before = run.acked;
         let err = match run.attempt() {
             Ok(()) => {
                 return Ok(UploadDone {
@@ -285,7 +286,7 @@ pub fn upload_file(
             }
             Err(e) => e,
         };
-        if run.bytes_sent > progress_before {
+        if run.acked > acked_before {
             backoff.reset();
             first_failure = None;
         }
@@ -323,6 +324,8 @@ struct Upload<'a> {
     resumed_from: Option<u64>,
     hashed: Hashed,
     bytes_sent: u64,
+    /// The highest offset the server confirmed in this call: progress that resets the backoff.
+    acked: u64,
     caps: Option<Capabilities>,
 }
 
@@ -391,6 +394,7 @@ impl Upload<'_> {
             }
             offset = new_offset;
             self.offset = Some(offset);
+            self.acked = self.acked.max(offset);
             self.observer.progress(offset, size);
         }
         Ok(())
@@ -438,6 +442,7 @@ impl Upload<'_> {
             (Some(o), Some((len, state))) if o == len => {
                 self.hashed = Hashed { state, at: o };
                 self.offset = Some(o);
+                self.acked = self.acked.max(o);
                 self.observer.progress(o, size);
             }
             (Some(0), _) => self.offset = Some(0),
