@@ -69,16 +69,17 @@ fn main() {
         metadata: vec![],
         resume_url: None,
     };
+    let job = &job;
     let tus = |chunk: usize| {
         let client = TusClient::new(TusConfig { chunk_size: chunk, ..Default::default() }).expect("client");
         move || {
             let t = Instant::now();
-            let done = upload_file(&client, &job, &mut Quiet, &CancelToken::new()).expect("upload");
+            let done = upload_file(&client, job, &mut Quiet, &CancelToken::new()).expect("upload");
             assert_eq!(done.bytes_sent, size as u64);
             t.elapsed()
         }
     };
-    let (mut tus4, mut tus16) = (tus(4 << 20), tus(16 << 20));
+    let (tus4, tus16) = (tus(4 << 20), tus(16 << 20));
     put();
     tus4();
     let (mut p, mut t4, mut t16) = (vec![], vec![], vec![]);

@@ -10,4 +10,4 @@ pub mod tus;
 
 pub use backoff::{Backoff, RetryPolicy};
 pub use error::{Recovery, SyncError};
-pub use tus::{upload_file, CancelToken, TusClient, TusConfig, UploadDone, UploadJob, UploadObserver};
+pub use tus::{upload_file, CancelToken, Capabilities, TusClient, TusConfig, UploadDone, UploadJob, UploadObserver};
