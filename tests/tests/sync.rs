@@ -337,7 +337,7 @@ fn status_413_on_creation_is_not_retried() {
     server.inject("POST", Fault::Status { status: 413, retry_after: None });
     let b = blob(10);
     let err = upload_file(&client(fast()), &job(server.endpoint(), &b, None), &mut Log::default(), &CancelToken::new()).unwrap_err();
-    assert!(matches!(err, SyncError::TooLarge { .. }), "{err}");
+    assert!(matches!(err, SyncError::TooLarge { size: 10, limit: None }), "{err}");
     assert_eq!(server.stats().count("POST"), 1);
 }
 

@@ -284,6 +284,8 @@ pub fn upload_file(
                     resumed_from: run.resumed_from.unwrap_or(0),
                 })
             }
+            // A 413 does not say how large the file was; the job does.
+            Err(SyncError::TooLarge { limit, .. }) => return Err(SyncError::TooLarge { size: job.size, limit }),
             Err(e) => e,
         };
         if run.acked > acked_before {
