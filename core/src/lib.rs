@@ -14,3 +14,4 @@ pub mod sample;
 pub mod sla;
 pub mod scan;
 pub mod store;
+pub mod sync;

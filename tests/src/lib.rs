@@ -21,3 +21,7 @@ pub fn peer(relative: &str) -> Option<PathBuf> {
     }
     found
 }
+
+pub mod node_tus;
+pub mod proxy;
+pub mod tus_server;

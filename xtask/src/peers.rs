@@ -11,7 +11,7 @@ use std::process::Command;
 const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
 
 /// npm packages, installed into build/tools/node.
-const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1"];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[

@@ -1,0 +1,98 @@
+//! 100 MB over loopback: our tus client (chunked PATCHes, file hashed as it goes) against a raw
+//! HTTP PUT of the same file to the same server, measured in the same run.
+//!
+//! Run: `cargo run -p xtask -- bench upload`. `--test` runs a 4 MB smoke version.
+
+#[path = "../../tests/src/tus_server.rs"]
+#[allow(dead_code)]
+mod tus_server;
+
+use kancha_core::sync::{upload_file, CancelToken, TusClient, TusConfig, UploadJob, UploadObserver};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::time::{Duration, Instant};
+use tus_server::{TusOptions, TusServer};
+
+struct Quiet;
+impl UploadObserver for Quiet {
+    fn created(&mut self, _url: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let smoke = std::env::args().any(|a| a == "--test");
+    let (size, runs) = if smoke { (4usize << 20, 1) } else { (100usize << 20, 5) };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("blob");
+    let mut hasher = Sha256::new();
+    {
+        let mut f = std::fs::File::create(&path).expect("create blob");
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..size >> 20 {
+            for b in block.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            hasher.update(&block);
+            f.write_all(&block).expect("write blob");
+        }
+    }
+    let sha = hex::encode(hasher.finalize());
+    let server = TusServer::start(TusOptions::default()).expect("server");
+    let raw_client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
+    let put = || {
+        let t = Instant::now();
+        let file = std::fs::File::open(&path).expect("open");
+        let resp = raw_client
+            .put(format!("http://{}/raw", server.addr()))
+            .body(reqwest::blocking::Body::sized(file, size as u64))
+            .send()
+            .expect("PUT");
+        assert_eq!(resp.status().as_u16(), 204);
+        assert_eq!(server.raw_len(), size);
+        t.elapsed()
+    };
+    let job = UploadJob {
+        endpoint: server.endpoint(),
+        path: path.clone(),
+        size: size as u64,
+        sha256_hex: sha,
+        metadata: vec![],
+        resume_url: None,
+    };
+    let job = &job;
+    let tus = |chunk: usize| {
+        let client = TusClient::new(TusConfig { chunk_size: chunk, ..Default::default() }).expect("client");
+        move || {
+            let t = Instant::now();
+            let done = upload_file(&client, job, &mut Quiet, &CancelToken::new()).expect("upload");
+            assert_eq!(done.bytes_sent, size as u64);
+            t.elapsed()
+        }
+    };
+    let (tus4, tus16) = (tus(4 << 20), tus(16 << 20));
+    put();
+    tus4();
+    let (mut p, mut t4, mut t16) = (vec![], vec![], vec![]);
+    for _ in 0..runs {
+        p.push(put());
+        t4.push(tus4());
+        t16.push(tus16());
+    }
+    let mbps = |d: Duration| size as f64 / 1e6 / d.as_secs_f64();
+    let (p, t4, t16) = (median(p), median(t4), median(t16));
+    println!("upload of {} MB over loopback, median of {runs} runs", size >> 20);
+    println!("  raw HTTP PUT (streamed file)      {:>8.1} ms  {:>7.1} MB/s", p.as_secs_f64() * 1e3, mbps(p));
+    println!("  kancha tus, 4 MiB chunks          {:>8.1} ms  {:>7.1} MB/s", t4.as_secs_f64() * 1e3, mbps(t4));
+    println!("  kancha tus, 16 MiB chunks         {:>8.1} ms  {:>7.1} MB/s", t16.as_secs_f64() * 1e3, mbps(t16));
+    println!("ratio tus/PUT throughput: {:.2} (4 MiB chunks), {:.2} (16 MiB chunks); target >= 0.9", p.as_secs_f64() / t4.as_secs_f64(), p.as_secs_f64() / t16.as_secs_f64());
+}
