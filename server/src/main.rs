@@ -23,6 +23,10 @@ enum Command {
     Zone(cli::zone::Args),
     /// Print the arrival verdict, transitions and deadlines of a case as JSON.
     Sla(cli::sla::Args),
+    /// Write the standard sample photos (real JPEGs with chosen EXIF).
+    Sample(cli::sample::Args),
+    /// Run a demo survey on the embedded default and print the verdicts.
+    Demo(cli::demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +36,8 @@ fn main() -> ExitCode {
         Command::Convert(args) => cli::convert::run(args),
         Command::Zone(args) => cli::zone::run(args),
         Command::Sla(args) => cli::sla::run(args),
+        Command::Sample(args) => cli::sample::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(code) => code,
