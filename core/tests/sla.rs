@@ -547,3 +547,18 @@ fn a_captured_photo_offers_its_exif_position_and_time_as_proof() {
     assert_eq!(m.status().arrival, ArrivalStatus::ArrivedOnTime { margin_minutes: 14 });
     assert_eq!(m.status().arrived.unwrap().at, t("02:16:00"));
 }
+
+#[test]
+fn a_persisted_monitor_carries_on_exactly_where_it_left_off() {
+    let mut original = monitor();
+    original.feed_fix(&fix("02:10:00", 12_000.0, 20.0), t("02:10:00"));
+    let saved = serde_json::to_string(&original).unwrap();
+    let mut restored: ArrivalMonitor = serde_json::from_str(&saved).unwrap();
+    let a = original.tick(t("02:40:00"));
+    let b = restored.tick(t("02:40:00"));
+    assert_eq!(a, b);
+    assert_eq!(arrival_changes(&b), vec![(t("02:30:00"), ArrivalState::AtRisk, ArrivalState::Late)]);
+    // The duplicate filter survives too.
+    let (d, _) = restored.feed_fix(&fix("02:10:00", 12_000.0, 20.0), t("02:41:00"));
+    assert_eq!(d, Disposition::Rejected { reason: Rejection::Duplicate });
+}
