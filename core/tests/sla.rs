@@ -475,7 +475,8 @@ fn a_case_file_replays_into_a_verdict() {
         &json!([
             {"coord": {"lat": south(12_000.0).lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 20.0, "at": "2026-11-20T02:10:00Z"},
             {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "2026-11-20T02:41:00Z"},
-            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "1970-01-01T00:00:00Z"}
+            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "1970-01-01T00:00:00Z"},
+            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "2027-11-20T02:20:00Z"}
         ])
         .to_string(),
     )
@@ -485,6 +486,7 @@ fn a_case_file_replays_into_a_verdict() {
     assert_eq!(report.status.arrival, ArrivalStatus::ArrivedLate { late_minutes: 11 });
     assert_eq!(report.status.first_contact, ContactStatus::ContactedOnTime { margin_minutes: 1 });
     assert_eq!(report.status.fixes.before_dispatch, 1);
+    assert_eq!(report.status.fixes.from_the_future, 1, "a fix dated next year is received now and refused");
     let states: Vec<(DateTime<Utc>, ArrivalState)> = arrival_changes(&report.events).into_iter().map(|(at, _, to)| (at, to)).collect();
     assert_eq!(
         states,
