@@ -6,9 +6,11 @@
 pub mod bundle;
 pub mod capture;
 pub mod case;
+pub mod checklist;
 pub mod checks;
 pub mod evidence;
 pub mod geo;
 pub mod sample;
 pub mod sla;
+pub mod scan;
 pub mod store;

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Debian packages: (command that proves it is installed, package).
-const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
+const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
 
 /// npm packages, installed into build/tools/node.
 const NPM: &[&str] = &[];
@@ -21,6 +21,9 @@ const PIP: &[&str] = &[
     "prcoords",
     // Validates the shipped zone policies against their JSON Schema (sla).
     "jsonschema",
+    // Scan benchmark baseline (scan).
+    "opencv-python-headless",
+    "numpy",
 ];
 
 /// Installs every missing peer; cheap when all are present.

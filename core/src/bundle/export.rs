@@ -78,7 +78,19 @@ impl ItemSource for ExportedBundle {
         let mut entry = archive.by_name(&item.file).ok()?;
         // Read no more than one byte past the declared size: a lying entry cannot exhaust memory.
         let mut buf = Vec::new();
-        entry.by_ref().take(item.size + 1).read_to_end(&mut buf).ok()?;
-        Some(Box::new(Cursor::new(buf)))
+        match entry.by_ref().take(item.size + 1).read_to_end(&mut buf) {
+            Ok(_) => Some(Box::new(Cursor::new(buf))),
+            // A CRC failure means the bytes in the file changed: say so rather than "missing".
+            Err(e) => Some(Box::new(Unreadable(Some(e)))),
+        }
+    }
+}
+
+/// A reader that fails with the error met while reading an entry.
+struct Unreadable(Option<std::io::Error>);
+
+impl Read for Unreadable {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(self.0.take().unwrap_or_else(|| std::io::Error::other("unreadable entry")))
     }
 }

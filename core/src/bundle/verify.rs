@@ -131,7 +131,11 @@ pub fn verify(manifest_bytes: &[u8], signature: &[u8], source: &dyn ItemSource) 
         match source.open(i) {
             None => failures.push(fail(Some(&i.id), FailureCode::ItemMissing, format!("item {} ({}) was not received", i.id, i.shot))),
             Some(reader) => match hash_stream(reader) {
-                Err(e) => failures.push(fail(Some(&i.id), FailureCode::ItemMissing, format!("item {} cannot be read: {e}", i.id))),
+                Err(e) => failures.push(fail(
+                    Some(&i.id),
+                    FailureCode::HashMismatch,
+                    format!("item {} cannot be read back intact: {e}", i.id),
+                )),
                 Ok((size, _)) if size != i.size => failures.push(fail(
                     Some(&i.id),
                     FailureCode::SizeMismatch,

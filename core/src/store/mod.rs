@@ -67,6 +67,8 @@ pub struct NewItem<'a> {
     pub device: &'a DeviceContext,
     /// For a scan, the photo it was made from.
     pub derived_from: Option<&'a str>,
+    /// For a scan, how it was made.
+    pub scan: Option<&'a crate::scan::ScanRecord>,
 }
 
 /// The device's durable store of cases and evidence.
@@ -372,6 +374,7 @@ fn insert_item(conn: &Connection, new: &NewItem<'_>, thumb_sha: &str) -> Result<
         findings: new.findings.clone(),
         thumbnail_sha256: thumb_sha.to_string(),
         derived_from: new.derived_from.map(str::to_string),
+        scan: new.scan.cloned(),
         stored_at: Utc::now(),
     };
     let tx = conn.unchecked_transaction()?;
