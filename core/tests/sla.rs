@@ -475,7 +475,8 @@ fn a_case_file_replays_into_a_verdict() {
         &json!([
             {"coord": {"lat": south(12_000.0).lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 20.0, "at": "2026-11-20T02:10:00Z"},
             {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "2026-11-20T02:41:00Z"},
-            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "1970-01-01T00:00:00Z"}
+            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "1970-01-01T00:00:00Z"},
+            {"coord": {"lat": s0.lat(), "lon": s0.lon(), "datum": "wgs84"}, "accuracy_m": 8.0, "at": "2027-11-20T02:20:00Z"}
         ])
         .to_string(),
     )
@@ -485,6 +486,7 @@ fn a_case_file_replays_into_a_verdict() {
     assert_eq!(report.status.arrival, ArrivalStatus::ArrivedLate { late_minutes: 11 });
     assert_eq!(report.status.first_contact, ContactStatus::ContactedOnTime { margin_minutes: 1 });
     assert_eq!(report.status.fixes.before_dispatch, 1);
+    assert_eq!(report.status.fixes.from_the_future, 1, "a fix dated next year is received now and refused");
     let states: Vec<(DateTime<Utc>, ArrivalState)> = arrival_changes(&report.events).into_iter().map(|(at, _, to)| (at, to)).collect();
     assert_eq!(
         states,
@@ -513,4 +515,52 @@ fn a_case_file_with_a_bad_scene_or_times_is_refused() {
     assert!(matches!(replay(default_policy(), &case, &none, t("03:00:00")), Err(SlaError::BeforeDispatch { .. })));
     assert!(matches!(CaseFile::from_json("{\"case_id\": 1}"), Err(SlaError::BadInput { .. })));
     assert!(matches!(InputsFile::from_json("{\"fixes\": [{\"at\": 5}]}"), Err(SlaError::BadInput { .. })));
+}
+
+#[test]
+fn a_captured_photo_offers_its_exif_position_and_time_as_proof() {
+    use kancha_core::capture::{ExifSummary, GpsSummary};
+    let gps = GpsSummary {
+        position: south(20.0),
+        altitude_m: None,
+        h_positioning_error_m: Some(15.0),
+        img_direction_deg: None,
+        img_direction_ref: None,
+    };
+    // DateTimeOriginal 10:18 read as +08:00, no GPS time: a device-clock time.
+    let local = time::exif_local_to_utc("2026:11:20 10:18:00", None, default_policy().local_offset()).unwrap();
+    let exif = ExifSummary {
+        gps: Some(gps.clone()),
+        captured_at: Some(local.utc.fixed_offset()),
+        ..Default::default()
+    };
+    let proof = PhotoProof::from_exif("IMG_7", &exif).unwrap();
+    assert_eq!((proof.taken_at, proof.device_clock, proof.accuracy_m), (t("02:18:00"), true, Some(15.0)));
+    // GPS time wins over the device clock.
+    let with_gps_time = ExifSummary { gps_time: Some(t("02:17:58")), ..exif.clone() };
+    let proof2 = PhotoProof::from_exif("IMG_7", &with_gps_time).unwrap();
+    assert_eq!((proof2.taken_at, proof2.device_clock), (t("02:17:58"), false));
+    assert!(PhotoProof::from_exif("IMG_8", &ExifSummary { gps: None, ..exif.clone() }).is_none());
+
+    // The device clock ran 2 minutes fast: the photo really was taken at 02:16.
+    let offset = ClockOffset::learn(t("02:02:00"), t("02:00:00"));
+    let mut m = ArrivalMonitor::new(default_policy(), &case(), Some(offset), t("02:02:00")).unwrap();
+    assert!(m.feed_photo(&proof, t("02:20:00")).0);
+    assert_eq!(m.status().arrival, ArrivalStatus::ArrivedOnTime { margin_minutes: 14 });
+    assert_eq!(m.status().arrived.unwrap().at, t("02:16:00"));
+}
+
+#[test]
+fn a_persisted_monitor_carries_on_exactly_where_it_left_off() {
+    let mut original = monitor();
+    original.feed_fix(&fix("02:10:00", 12_000.0, 20.0), t("02:10:00"));
+    let saved = serde_json::to_string(&original).unwrap();
+    let mut restored: ArrivalMonitor = serde_json::from_str(&saved).unwrap();
+    let a = original.tick(t("02:40:00"));
+    let b = restored.tick(t("02:40:00"));
+    assert_eq!(a, b);
+    assert_eq!(arrival_changes(&b), vec![(t("02:30:00"), ArrivalState::AtRisk, ArrivalState::Late)]);
+    // The duplicate filter survives too.
+    let (d, _) = restored.feed_fix(&fix("02:10:00", 12_000.0, 20.0), t("02:41:00"));
+    assert_eq!(d, Disposition::Rejected { reason: Rejection::Duplicate });
 }

@@ -113,7 +113,7 @@ impl ZoneMap {
                     check_ring(ring, i, &name, r)?;
                     vertices += ring.len() - 1;
                 }
-                if rings.iter().map(|r| signed_area(r)).all(|a| a == 0.0) {
+                if rings.iter().map(signed_area).all(|a| a == 0.0) {
                     return Err(ZoneError::ZeroArea { feature: i, name });
                 }
                 parts.push(PartShape { area: i, priority, rings });

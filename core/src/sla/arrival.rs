@@ -137,3 +137,24 @@ pub struct Arrival {
     /// What proved it.
     pub proof: Proof,
 }
+
+impl PhotoProof {
+    /// The proof a captured photo offers, from its EXIF summary: GPS position, and GPS time
+    /// (UTC from the satellites) when present, else the capture time read from DateTimeOriginal
+    /// (a device-clock time, so the clock correction applies). `None` without position or time.
+    pub fn from_exif(id: &str, exif: &crate::capture::ExifSummary) -> Option<PhotoProof> {
+        let gps = exif.gps.as_ref()?;
+        let (taken_at, device_clock) = match (exif.gps_time, exif.captured_at) {
+            (Some(t), _) => (t, false),
+            (None, Some(t)) => (t.with_timezone(&Utc), true),
+            (None, None) => return None,
+        };
+        Some(PhotoProof {
+            id: id.to_string(),
+            taken_at,
+            device_clock,
+            coord: gps.position,
+            accuracy_m: gps.h_positioning_error_m,
+        })
+    }
+}

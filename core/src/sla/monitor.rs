@@ -250,7 +250,7 @@ pub struct SlaStatus {
     pub clock_correction: Option<ClockOffset>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct TrackPoint {
     at: DateTime<Utc>,
     coord: Coord,
@@ -258,7 +258,10 @@ struct TrackPoint {
 }
 
 /// Feeds on fixes and ticks; answers status and transitions for one case.
-#[derive(Debug, Clone)]
+///
+/// It serializes to JSON, so the app can persist it (with the case) and carry on after being
+/// killed: the restored monitor emits exactly the events the original would have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArrivalMonitor {
     case_id: String,
     geofence: GeofenceRule,
