@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use kancha_core::capture::{self, CaptureConfig};
 use kancha_core::checklist::{Builtin, CaseFacts, Checklist, ChecklistState, Status};
-use kancha_core::checks::duplicates::Fingerprint;
+use kancha_core::checks::duplicates::{EarlierIndex, Fingerprint};
 use kancha_core::checks::eligibility::SelfServiceClaim;
 use kancha_core::checks::review::{review, CaseReview, ReviewReport};
 use kancha_core::checks::stored::analysis_evidence;
@@ -149,7 +149,8 @@ pub fn run(
         self_service: file.self_service,
         items,
     };
-    let report = review(&case, &lists, &file.earlier, now.unwrap_or_else(Utc::now), &policy, same_datum_metres);
+    let earlier = EarlierIndex::new(file.earlier);
+    let report = review(&case, &lists, &earlier, now.unwrap_or_else(Utc::now), &policy, same_datum_metres);
     let failed = photos.iter().any(|p| !p.ok);
     if json {
         let out = Output { case_id: &file.case_id, photos, review: &report };
