@@ -13,15 +13,9 @@ use kancha_core::geo::{Coord, Datum, Fix};
 use kancha_core::sample::{sample_accident_time, ExifSpec, PhotoSpec, Scene, SAMPLE_SCENE_WGS84};
 use kancha_core::store::Store;
 
-/// Great-circle metres on one datum; refuses mixed datums (the real conversion lives in `geo`).
-fn sphere(a: &Coord, b: &Coord) -> Result<f64, String> {
-    if a.datum() != b.datum() {
-        return Err(format!("{} vs {}", a.datum(), b.datum()));
-    }
-    let (p1, p2) = (a.lat().to_radians(), b.lat().to_radians());
-    let h = ((p2 - p1) / 2.0).sin().powi(2)
-        + p1.cos() * p2.cos() * ((b.lon() - a.lon()).to_radians() / 2.0).sin().powi(2);
-    Ok(2.0 * 6_371_008.8 * h.sqrt().asin())
+/// Geodesic metres from `kancha_core::geo`, converting datums first.
+fn geodesic(a: &Coord, b: &Coord) -> Result<f64, std::convert::Infallible> {
+    Ok(a.distance_m(b))
 }
 
 /// A phone photo taken at `taken`, `north_m` metres north of the scene, with a matching device context.
@@ -82,7 +76,7 @@ fn stored_self_service_case_with_blurred_far_and_reused_photos() {
     let earlier_prints = earlier_fingerprints(&store, &case.id).unwrap();
     assert_eq!(earlier_prints.len(), 1);
     let list = Checklist::builtin(Builtin::SelfServiceSingleVehicle);
-    let report = review(&input, &[list], &EarlierIndex::new(earlier_prints), Utc::now(), &ChecksPolicy::default(), sphere);
+    let report = review(&input, &[list], &EarlierIndex::new(earlier_prints), Utc::now(), &ChecksPolicy::default(), geodesic);
 
     assert_eq!(report.case_findings, vec![]);
     let codes_of = |id: &str| {
@@ -140,7 +134,7 @@ fn stored_photo_without_any_exif_is_reported_and_judged_on_the_device_clock_and_
     let facts = CaseFacts { vehicles: vec![VehicleFacts::default()], ..Default::default() };
     let input = case_review(&store.case(&case.id).unwrap(), facts, &store.items(&case.id).unwrap());
     let list = Checklist::builtin(Builtin::SelfServiceSingleVehicle);
-    let report = review(&input, &[list], &EarlierIndex::default(), Utc::now(), &ChecksPolicy::default(), sphere);
+    let report = review(&input, &[list], &EarlierIndex::default(), Utc::now(), &ChecksPolicy::default(), geodesic);
     let codes: Vec<FindingCode> = report.item_findings.iter().map(|f| f.finding.code).collect();
     assert_eq!(codes, [FindingCode::ExifMissing]);
     assert_eq!(report.checklists[0].requirements[0].status, Status::Done);
