@@ -289,3 +289,14 @@ fn policy_with_unknown_field_or_negative_tolerance_is_refused() {
     v["review"]["rejecting"] = serde_json::json!(["far_form_scene"]);
     assert!(ChecksPolicy::from_json(&v.to_string()).unwrap_err().to_string().contains("far_form_scene"));
 }
+
+#[test]
+fn index_finds_another_case_behind_an_entry_of_the_same_case() {
+    use kancha_core::checks::duplicates::{find_duplicates_indexed, EarlierIndex};
+    let p = ChecksPolicy::default().duplicates;
+    let index = EarlierIndex::new(vec![fp("own", "C1", "beef", 5), fp("old", "C0", "beef", 5)]);
+    assert_eq!(index.len(), 2);
+    let f = find_duplicates_indexed(&[fp("x", "C1", "beef", 5)], &index, &p);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].finding.facts["earlier_item"], "old");
+}

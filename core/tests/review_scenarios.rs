@@ -6,7 +6,7 @@ use kancha_core::checklist::{
 };
 use kancha_core::checks::clock::CaptureClocks;
 use kancha_core::checks::distance::{LocationSource, PhotoLocation};
-use kancha_core::checks::duplicates::Fingerprint;
+use kancha_core::checks::duplicates::{EarlierIndex, Fingerprint};
 use kancha_core::checks::eligibility::SelfServiceClaim;
 use kancha_core::checks::review::{review, CaseReview, ItemEvidence, ReviewReport};
 use kancha_core::checks::{ChecksPolicy, FindingCode};
@@ -105,7 +105,7 @@ fn case(id: &str, facts: CaseFacts, items: Vec<ItemEvidence>) -> CaseReview {
 }
 
 fn run(c: &CaseReview, lists: &[Checklist], earlier: &[Fingerprint]) -> ReviewReport {
-    review(c, lists, earlier, now(), &ChecksPolicy::default(), sphere)
+    review(c, lists, &EarlierIndex::new(earlier.to_vec()), now(), &ChecksPolicy::default(), sphere)
 }
 
 /// "key[vehicle/party/part]" for each requirement not done, to compare whole lists at once.
@@ -371,4 +371,26 @@ fn ineligible_self_service_claim_gives_reasons_as_findings() {
     let r = run(&c, &[Checklist::builtin(Builtin::SelfServiceSingleVehicle)], &[]);
     let rules: Vec<&str> = r.case_findings.iter().map(|f| f.facts["rule"].as_str().unwrap()).collect();
     assert_eq!(rules, ["injury", "estimate_over_limit"]);
+}
+
+#[test]
+fn a_document_photographed_at_home_is_not_held_to_the_scene_fence() {
+    let items = vec![photo(1, "bank_details", None, Some(0), None, 8000.0), photo(2, "vin_plate", Some(0), None, None, 8000.0)];
+    let lists = [Checklist::builtin(Builtin::SelfServiceSingleVehicle), Checklist::builtin(Builtin::Documents)];
+    let r = run(&case("C-DOCS", single_vehicle(), items), &lists, &[]);
+    let found: Vec<(&str, FindingCode)> = r.item_findings.iter().map(|f| (f.item.as_str(), f.finding.code)).collect();
+    assert_eq!(found, [("item-02", FindingCode::FarFromScene), ("item-02", FindingCode::FarFromScene)]);
+    let bank = r.checklists[1].requirements.iter().find(|q| q.key == "bank_details").unwrap();
+    assert_eq!(bank.status, Status::Done);
+}
+
+#[test]
+fn case_without_a_scene_location_says_so_and_judges_no_photo_by_place() {
+    let mut c = case("C-NOSCENE", single_vehicle(), self_service_set(2000.0));
+    c.scene = None;
+    let r = run(&c, &[Checklist::builtin(Builtin::SelfServiceSingleVehicle)], &[]);
+    let codes: Vec<FindingCode> = r.case_findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, [FindingCode::SceneLocationMissing]);
+    assert_eq!(r.item_findings, vec![]);
+    assert!(r.checklists[0].complete());
 }

@@ -120,3 +120,27 @@ fn inspect_case_refuses_a_bad_checklist_file_by_name() {
     assert_eq!(code, 2);
     assert!(err.contains("requires -2 captures"), "{err}");
 }
+
+#[test]
+fn inspect_case_compares_a_gcj02_scene_with_wgs84_photos_after_conversion() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = case_file(dir.path());
+    // The same scene as dispatch systems give it: GCJ-02, about 500 m from its WGS-84 numbers here.
+    let (lat, lon) = SAMPLE_SCENE_WGS84;
+    let gcj = kancha_core::geo::Coord::new(lat, lon, kancha_core::geo::Datum::Wgs84).unwrap().to(kancha_core::geo::Datum::Gcj02);
+    assert!(kancha_core::geo::distance::haversine_m(lat, lon, gcj.lat(), gcj.lon()) > 400.0);
+    case["scene"] = json!({"lat": gcj.lat(), "lon": gcj.lon(), "datum": "gcj02"});
+    let (code, out, err) = inspect(dir.path(), &case);
+    assert_eq!(code, 0, "{err}");
+    let far: Vec<(&str, f64)> = out["item_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["finding"]["code"] == "far_from_scene")
+        .map(|f| (f["item"].as_str().unwrap(), f["finding"]["facts"]["distance_m"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(far.len(), 1, "only the VIN shot, taken 2 km out: {far:?}");
+    assert_eq!(far[0].0, "vin.jpg");
+    assert!((far[0].1 - 2000.0).abs() < 10.0, "{}", far[0].1);
+    assert_eq!(out["item_findings"][3]["finding"]["facts"]["scene_datum"], "gcj02");
+}

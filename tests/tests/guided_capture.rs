@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use kancha_core::capture::{capture_photo, CaptureConfig, DeviceContext};
 use kancha_core::case::NewCase;
 use kancha_core::checklist::{Builtin, CaseFacts, Checklist, Label, Role, Status, VehicleFacts};
+use kancha_core::checks::duplicates::EarlierIndex;
 use kancha_core::checks::review::review;
 use kancha_core::checks::stored::{case_review, earlier_fingerprints};
 use kancha_core::checks::{ChecksPolicy, FindingCode};
@@ -12,15 +13,9 @@ use kancha_core::geo::{Coord, Datum, Fix};
 use kancha_core::sample::{sample_accident_time, ExifSpec, PhotoSpec, Scene, SAMPLE_SCENE_WGS84};
 use kancha_core::store::Store;
 
-/// Great-circle metres on one datum; refuses mixed datums (the real conversion lives in `geo`).
-fn sphere(a: &Coord, b: &Coord) -> Result<f64, String> {
-    if a.datum() != b.datum() {
-        return Err(format!("{} vs {}", a.datum(), b.datum()));
-    }
-    let (p1, p2) = (a.lat().to_radians(), b.lat().to_radians());
-    let h = ((p2 - p1) / 2.0).sin().powi(2)
-        + p1.cos() * p2.cos() * ((b.lon() - a.lon()).to_radians() / 2.0).sin().powi(2);
-    Ok(2.0 * 6_371_008.8 * h.sqrt().asin())
+/// Geodesic metres from `kancha_core::geo`, converting datums first.
+fn geodesic(a: &Coord, b: &Coord) -> Result<f64, std::convert::Infallible> {
+    Ok(a.distance_m(b))
 }
 
 /// A phone photo taken at `taken`, `north_m` metres north of the scene, with a matching device context.
@@ -81,7 +76,7 @@ fn stored_self_service_case_with_blurred_far_and_reused_photos() {
     let earlier_prints = earlier_fingerprints(&store, &case.id).unwrap();
     assert_eq!(earlier_prints.len(), 1);
     let list = Checklist::builtin(Builtin::SelfServiceSingleVehicle);
-    let report = review(&input, &[list], &earlier_prints, Utc::now(), &ChecksPolicy::default(), sphere);
+    let report = review(&input, &[list], &EarlierIndex::new(earlier_prints), Utc::now(), &ChecksPolicy::default(), geodesic);
 
     assert_eq!(report.case_findings, vec![]);
     let codes_of = |id: &str| {
@@ -118,4 +113,29 @@ fn stored_self_service_case_with_blurred_far_and_reused_photos() {
     let en: Vec<&str> = rejected[2].1.iter().map(|l| l.en.as_str()).collect();
     assert_eq!(en, ["taken 429.9 days before the accident", "duplicate of a photo from another case"]);
     assert_eq!(state.with_status(Status::Missing).count(), 0);
+}
+
+#[test]
+fn stored_photo_without_any_exif_is_reported_and_judged_on_the_device_clock_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (lat, lon) = SAMPLE_SCENE_WGS84;
+    let scene = Coord::new(lat, lon, Datum::Wgs84).unwrap();
+    let accident = sample_accident_time();
+    let case = store
+        .create_case(NewCase { report_no: "RPT-NOEXIF".into(), accident_at: Some(accident), scene: Some(scene), ..Default::default() })
+        .unwrap();
+    let bytes = PhotoSpec::plain(900, 700).with_scene(Scene::Street { seed: 31 }).jpeg();
+    let taken = accident + Duration::minutes(30);
+    let fix = Fix { coord: scene, accuracy_m: Some(5.0), at: taken, mock: false };
+    let device = DeviceContext { clock: taken, fix: Some(fix) };
+    capture_photo(&store, &case.id, "front_45_with_plate/v0", &bytes, &device, &CaptureConfig::default()).unwrap();
+
+    let facts = CaseFacts { vehicles: vec![VehicleFacts::default()], ..Default::default() };
+    let input = case_review(&store.case(&case.id).unwrap(), facts, &store.items(&case.id).unwrap());
+    let list = Checklist::builtin(Builtin::SelfServiceSingleVehicle);
+    let report = review(&input, &[list], &EarlierIndex::default(), Utc::now(), &ChecksPolicy::default(), geodesic);
+    let codes: Vec<FindingCode> = report.item_findings.iter().map(|f| f.finding.code).collect();
+    assert_eq!(codes, [FindingCode::ExifMissing]);
+    assert_eq!(report.checklists[0].requirements[0].status, Status::Done);
 }

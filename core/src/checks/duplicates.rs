@@ -34,6 +34,67 @@ pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
+/// Earlier cases' fingerprints, indexed once so that each review only scans flat hashes.
+///
+/// Build it when the app starts (or after each sealed case) and reuse it for every review.
+#[derive(Debug, Clone, Default)]
+pub struct EarlierIndex {
+    prints: Vec<Fingerprint>,
+    by_sha: HashMap<String, Vec<usize>>,
+    /// Perceptual hashes, contiguous, with the index of their fingerprint.
+    hashes: Vec<u64>,
+    owners: Vec<usize>,
+}
+
+impl EarlierIndex {
+    /// Indexes fingerprints of earlier cases; the first match from another case is reported.
+    pub fn new(prints: Vec<Fingerprint>) -> EarlierIndex {
+        let mut by_sha = HashMap::with_capacity(prints.len());
+        let (mut hashes, mut owners) = (Vec::with_capacity(prints.len()), Vec::with_capacity(prints.len()));
+        for (i, f) in prints.iter().enumerate() {
+            by_sha.entry(f.sha256.to_ascii_lowercase()).or_insert_with(Vec::new).push(i);
+            if let Some(h) = f.phash {
+                hashes.push(h);
+                owners.push(i);
+            }
+        }
+        EarlierIndex { prints, by_sha, hashes, owners }
+    }
+
+    /// Number of fingerprints indexed.
+    pub fn len(&self) -> usize {
+        self.prints.len()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.prints.is_empty()
+    }
+
+    fn exact(&self, sha: &str, case: &str) -> Option<&Fingerprint> {
+        self.by_sha.get(sha)?.iter().map(|i| &self.prints[*i]).find(|f| f.case != case)
+    }
+
+    /// The closest earlier image within the threshold, from another case than `case`.
+    fn closest(&self, h: u64, case: &str, max: u32) -> Option<(&Fingerprint, u32)> {
+        // Almost every photo is near nothing: one branch-free pass (which the compiler vectorises)
+        // settles that, and only a hit pays for the second pass that finds the owner.
+        let nearest = self.hashes.iter().map(|e| (e ^ h).count_ones()).min()?;
+        if nearest > max {
+            return None;
+        }
+        let mut best: Option<(usize, u32)> = None;
+        for (k, e) in self.hashes.iter().enumerate() {
+            let d = (e ^ h).count_ones();
+            // The cheap bit count filters first; the case comparison runs only on a hit.
+            if d <= max && best.is_none_or(|(_, bd)| d < bd) && self.prints[self.owners[k]].case != case {
+                best = Some((self.owners[k], d));
+            }
+        }
+        best.map(|(i, d)| (&self.prints[i], d))
+    }
+}
+
 /// Findings on `case_items` (in capture order): repeats inside the case and reuse of photos from `earlier` cases.
 ///
 /// A repeat is reported on the later item only, against the first match; exact copies win over
@@ -43,14 +104,17 @@ pub fn find_duplicates(
     earlier: &[Fingerprint],
     policy: &DuplicatePolicy,
 ) -> Vec<ItemFinding> {
+    find_duplicates_indexed(case_items, &EarlierIndex::new(earlier.to_vec()), policy)
+}
+
+/// [`find_duplicates`] against an index built once for many reviews.
+pub fn find_duplicates_indexed(
+    case_items: &[Fingerprint],
+    earlier: &EarlierIndex,
+    policy: &DuplicatePolicy,
+) -> Vec<ItemFinding> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, &Fingerprint> = HashMap::new();
-    let mut earlier_by_sha: HashMap<String, &Fingerprint> = HashMap::new();
-    let current_cases: std::collections::HashSet<&str> = case_items.iter().map(|f| f.case.as_str()).collect();
-    let earlier: Vec<&Fingerprint> = earlier.iter().filter(|f| !current_cases.contains(f.case.as_str())).collect();
-    for f in &earlier {
-        earlier_by_sha.entry(f.sha256.to_ascii_lowercase()).or_insert(f);
-    }
     for (i, item) in case_items.iter().enumerate() {
         let sha = item.sha256.to_ascii_lowercase();
         if let Some(first) = seen.get(&sha) {
@@ -82,7 +146,8 @@ pub fn find_duplicates(
         }
         seen.entry(sha.clone()).or_insert(item);
 
-        if let Some(old) = earlier_by_sha.get(&sha) {
+        let near = || item.phash.and_then(|h| earlier.closest(h, &item.case, policy.max_hamming_distance));
+        if let Some(old) = earlier.exact(&sha, &item.case) {
             out.push(ItemFinding {
                 item: item.item.clone(),
                 finding: Finding::new(
@@ -94,7 +159,7 @@ pub fn find_duplicates(
                 .with("earlier_item", old.item.as_str())
                 .with("sha256", sha.as_str()),
             });
-        } else if let Some((old, d)) = closest(item, earlier.iter().copied(), policy) {
+        } else if let Some((old, d)) = near() {
             out.push(ItemFinding {
                 item: item.item.clone(),
                 finding: Finding::new(

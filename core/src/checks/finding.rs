@@ -59,6 +59,8 @@ pub enum FindingCode {
     ClockDisagreement,
     /// Neither EXIF GPS nor a device fix located the photo.
     LocationMissing,
+    /// The case has no scene location, so no photo can be placed against it.
+    SceneLocationMissing,
     /// The photo was taken farther from the scene than the radius allows.
     FarFromScene,
     /// EXIF GPS and the device fix place the photo far apart.

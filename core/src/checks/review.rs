@@ -5,7 +5,7 @@
 
 use super::clock::{accident_time_missing, check_capture_time, CaptureClocks};
 use super::distance::{check_scene_distance, PhotoLocation};
-use super::duplicates::{find_duplicates, Fingerprint, ItemFinding};
+use super::duplicates::{find_duplicates_indexed, EarlierIndex, Fingerprint, ItemFinding};
 use super::eligibility::{check_self_service, SelfServiceClaim};
 use super::vin::check_vin;
 use super::{ChecksPolicy, Finding, FindingCode};
@@ -116,12 +116,12 @@ pub fn rejection_words(finding: &Finding) -> Label {
 
 /// Reviews a case: checks each item, then computes each checklist's state from the verdicts.
 ///
-/// `earlier` holds fingerprints of earlier cases on the device; `distance` gives metres between
+/// `earlier` indexes fingerprints of earlier cases on the device (build it once, reuse it); `distance` gives metres between
 /// two coordinates of any datums (`kancha_core::geo`), and may refuse a pair with an error.
 pub fn review<E: Display>(
     case: &CaseReview,
     checklists: &[Checklist],
-    earlier: &[Fingerprint],
+    earlier: &EarlierIndex,
     now: DateTime<Utc>,
     policy: &ChecksPolicy,
     distance: impl Fn(&Coord, &Coord) -> Result<f64, E>,
@@ -166,7 +166,7 @@ pub fn review<E: Display>(
     }
     if case.scene.is_none() {
         case_findings.push(Finding::new(
-            FindingCode::LocationMissing,
+            FindingCode::SceneLocationMissing,
             super::Severity::Warning,
             "the case has no scene location, so no photo can be checked against it",
         ));
@@ -181,20 +181,21 @@ pub fn review<E: Display>(
             phash: i.phash,
         })
         .collect();
-    item_findings.extend(find_duplicates(&prints, earlier, &policy.duplicates));
+    item_findings.extend(find_duplicates_indexed(&prints, earlier, &policy.duplicates));
 
     let captured: Vec<CapturedItem> = case
         .items
         .iter()
         .map(|item| {
             let mut reasons: Vec<Label> = item.quality.iter().map(Rejection::words).collect();
-            reasons.extend(
-                item_findings
-                    .iter()
-                    .filter(|f| f.item == item.id && policy.review.rejecting.contains(&f.finding.code))
-                    .map(|f| rejection_words(&f.finding)),
-            );
-            reasons.dedup();
+            // One reason per finding code: EXIF GPS and the device fix both far out is one reason, not two.
+            let mut codes = Vec::new();
+            for f in item_findings.iter().filter(|f| f.item == item.id) {
+                if policy.review.rejecting.contains(&f.finding.code) && !codes.contains(&f.finding.code) {
+                    codes.push(f.finding.code);
+                    reasons.push(rejection_words(&f.finding));
+                }
+            }
             CapturedItem {
                 id: item.id.clone(),
                 key: item.key.clone(),

@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use kancha_core::capture::{self, CaptureConfig};
 use kancha_core::checklist::{Builtin, CaseFacts, Checklist, ChecklistState, Status};
-use kancha_core::checks::duplicates::Fingerprint;
+use kancha_core::checks::duplicates::{EarlierIndex, Fingerprint};
 use kancha_core::checks::eligibility::SelfServiceClaim;
 use kancha_core::checks::review::{review, CaseReview, ReviewReport};
 use kancha_core::checks::stored::analysis_evidence;
@@ -88,20 +88,6 @@ fn load_checklist(name: &str, base: &Path) -> anyhow::Result<Checklist> {
     Checklist::from_path(&path).with_context(|| format!("checklist {name:?} is neither built in nor a valid file"))
 }
 
-/// Metres between two coordinates of one datum (great circle, mean Earth radius).
-///
-/// Mixed datums are refused, which the review reports as a finding; converting them is the
-/// `geo` module's job and this function gives way to its geodesic distance once that lands.
-fn same_datum_metres(a: &Coord, b: &Coord) -> Result<f64, String> {
-    if a.datum() != b.datum() {
-        return Err(format!("cannot compare a {} coordinate with a {} one without conversion", a.datum(), b.datum()));
-    }
-    let (p1, p2) = (a.lat().to_radians(), b.lat().to_radians());
-    let h = ((p2 - p1) / 2.0).sin().powi(2)
-        + p1.cos() * p2.cos() * ((b.lon() - a.lon()).to_radians() / 2.0).sin().powi(2);
-    Ok(2.0 * 6_371_008.8 * h.sqrt().asin())
-}
-
 /// Runs `kancha inspect --case`; exits 1 when a photo was refused, 0 otherwise (findings are reported, not fatal).
 pub fn run(
     case_path: &Path,
@@ -149,7 +135,11 @@ pub fn run(
         self_service: file.self_service,
         items,
     };
-    let report = review(&case, &lists, &file.earlier, now.unwrap_or_else(Utc::now), &policy, same_datum_metres);
+    let earlier = EarlierIndex::new(file.earlier);
+    // Geodesic metres after converting both points to WGS-84: a GCJ-02 scene from dispatch and a
+    // WGS-84 photo are compared as the same place, not 500 m apart.
+    let distance = |a: &Coord, b: &Coord| Ok::<f64, std::convert::Infallible>(a.distance_m(b));
+    let report = review(&case, &lists, &earlier, now.unwrap_or_else(Utc::now), &policy, distance);
     let failed = photos.iter().any(|p| !p.ok);
     if json {
         let out = Output { case_id: &file.case_id, photos, review: &report };
