@@ -31,12 +31,30 @@ pub fn black_and_white(gray: &GrayImage, block: u32, offset: f32) -> GrayImage {
         }
         let line = &src[y * w..y * w + w];
         let dst = &mut out[y * w..y * w + w];
-        for x in 0..w {
+        // v > mean - offset, without a division: (v + offset)·n > sum.
+        let edge = |x: usize| {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let sum = run[x1] - run[x0];
             let n = rows * (x1 - x0) as u32;
-            // v > mean - offset, without a division: (v + offset)·n > sum.
-            dst[x] = if (line[x] as u32 + off) * n > sum { 255 } else { 0 };
+            if (line[x] as u32 + off) * n > run[x1] - run[x0] {
+                255
+            } else {
+                0
+            }
+        };
+        if w > 2 * r + 1 {
+            // Inside, every window is full: one shape of loop the compiler can vectorise.
+            let n = rows * (2 * r + 1) as u32;
+            let (lo, hi) = (&run[..w - 2 * r], &run[2 * r + 1..]);
+            for (((d, &v), &a), &b) in dst[r..w - r].iter_mut().zip(&line[r..w - r]).zip(lo).zip(hi) {
+                *d = if (v as u32 + off) * n > b - a { 255 } else { 0 };
+            }
+            for x in (0..r).chain(w - r..w) {
+                dst[x] = edge(x);
+            }
+        } else {
+            for x in 0..w {
+                dst[x] = edge(x);
+            }
         }
         // Slide the window down one row.
         if y + r + 1 < h {
