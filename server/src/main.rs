@@ -21,6 +21,14 @@ enum Command {
     Sample(cli::sample::Args),
     /// Run a demo survey on the embedded default and print the verdicts.
     Demo(cli::demo::Args),
+    /// Verify an exported evidence bundle offline.
+    Verify(cli::verify::Args),
+    /// Convert a coordinate between datums (wgs84, gcj02, bd09).
+    Convert(cli::convert::Args),
+    /// Classify a point into a policy's zone and print its arrival target.
+    Zone(cli::zone::Args),
+    /// Print the arrival verdict, transitions and deadlines of a case as JSON.
+    Sla(cli::sla::Args),
     /// Flatten and enhance a document photo; print corners, confidence and verdict as JSON.
     Scan(cli::scan::Args),
 }
@@ -31,6 +39,10 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cli::inspect::run(args),
         Command::Sample(args) => cli::sample::run(args),
         Command::Demo(args) => cli::demo::run(args),
+        Command::Verify(args) => cli::verify::run(args),
+        Command::Convert(args) => cli::convert::run(args),
+        Command::Zone(args) => cli::zone::run(args),
+        Command::Sla(args) => cli::sla::run(args),
         Command::Scan(args) => cli::scan::run(args),
     };
     match result {

@@ -8,13 +8,23 @@ use std::path::Path;
 use std::process::Command;
 
 /// Debian packages: (command that proves it is installed, package).
-const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs")];
+const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
 
 /// npm packages, installed into build/tools/node.
 const NPM: &[&str] = &[];
 
 /// PyPI packages, installed into the venv build/tools/venv.
-const PIP: &[&str] = &["opencv-python-headless", "numpy"];
+const PIP: &[&str] = &[
+    // Zone benchmark baseline and classification cross-check (geo).
+    "shapely",
+    // Independent GCJ-02/BD-09 implementation to check conversions against (geo).
+    "prcoords",
+    // Validates the shipped zone policies against their JSON Schema (sla).
+    "jsonschema",
+    // Scan benchmark baseline (scan).
+    "opencv-python-headless",
+    "numpy",
+];
 
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {

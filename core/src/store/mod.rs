@@ -6,14 +6,18 @@
 
 mod blobs;
 mod error;
+mod outbox;
 pub mod faults;
 mod schema;
 
 pub use error::StoreError;
 pub use faults::FaultPoint;
+pub use outbox::{BundleState, OutboxEntry};
 pub use schema::VERSION as SCHEMA_VERSION;
 
 use crate::capture::{DeviceContext, PhotoAnalysis};
+use crate::bundle::log::{self, LogEntry};
+use crate::bundle::sign::SoftwareKey;
 use crate::case::{Case, CaseState, NewCase};
 use crate::checks::Finding;
 use crate::evidence::{EvidenceItem, ItemKind};
@@ -147,12 +151,17 @@ impl Store {
         let on_disk = self.blobs.list()?;
         let mut referenced = BTreeSet::new();
         let mut missing_blobs = Vec::new();
+        let purged: BTreeSet<String> = {
+            let mut stmt = conn.prepare("SELECT sha256 FROM purged")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
         let mut stmt = conn.prepare("SELECT id, sha256, thumbnail_sha256 FROM items ORDER BY case_id, seq")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         for row in rows {
             let (id, sha, thumb) = row?;
             for s in [sha, thumb] {
-                if !on_disk.contains(&s) {
+                if !on_disk.contains(&s) && !purged.contains(&s) {
                     missing_blobs.push((id.clone(), s.clone()));
                 }
                 referenced.insert(s);
@@ -228,12 +237,15 @@ impl Store {
         // One writer at a time: the blob writes, the row and any clean-up happen under one lock,
         // so a clean-up can never remove a blob another capture has just referenced.
         let conn = self.conn();
-        let case_exists: bool = conn
-            .query_row("SELECT 1 FROM cases WHERE id = ?1", [new.case_id], |_| Ok(true))
-            .optional()?
-            .unwrap_or(false);
-        if !case_exists {
-            return Err(StoreError::NotFound { what: "case", id: new.case_id.to_string() });
+        let state: Option<String> = conn
+            .query_row("SELECT json_extract(record, '$.state') FROM cases WHERE id = ?1", [new.case_id], |r| r.get(0))
+            .optional()?;
+        match state.as_deref() {
+            None => return Err(StoreError::NotFound { what: "case", id: new.case_id.to_string() }),
+            Some("sealed") | Some("delivered") => {
+                return Err(StoreError::Conflict(format!("case {} is sealed; no more evidence can be added", new.case_id)))
+            }
+            Some(_) => {}
         }
         let fault = self.take_fault();
         let existing: Option<(String, String)> = conn
@@ -309,6 +321,31 @@ impl Store {
         self.blobs.read(sha256)
     }
 
+    /// A case's capture log, in order.
+    pub fn capture_log(&self, case_id: &str) -> Result<Vec<LogEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT seq, item_id, sha256, prev, hash FROM capture_log WHERE case_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([case_id], log_entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The device's software signing key, made and stored on first use.
+    pub fn device_key(&self) -> Result<SoftwareKey, StoreError> {
+        let conn = self.conn();
+        let secret: Option<Vec<u8>> =
+            conn.query_row("SELECT secret FROM device_key WHERE id = 1", [], |r| r.get(0)).optional()?;
+        if let Some(secret) = secret {
+            return SoftwareKey::from_secret(&secret).map_err(|e| StoreError::BadRecord("device_key".into(), e.to_string()));
+        }
+        let key = SoftwareKey::generate();
+        conn.execute(
+            "INSERT INTO device_key (id, secret, created_at) VALUES (1, ?1, ?2)",
+            params![key.secret(), Utc::now().to_rfc3339()],
+        )?;
+        Ok(key)
+    }
+
     /// Where a blob lives on disk (for streaming uploads).
     pub fn blob_path(&self, sha256: &str) -> PathBuf {
         self.blobs.path(sha256)
@@ -345,11 +382,34 @@ fn insert_item(conn: &Connection, new: &NewItem<'_>, thumb_sha: &str) -> Result<
         scan: new.scan.cloned(),
         stored_at: Utc::now(),
     };
-    conn.execute(
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
         "INSERT INTO items (id, case_id, seq, sha256, thumbnail_sha256, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![item.id, item.case_id, item.seq, item.sha256, item.thumbnail_sha256, to_json(&item)],
     )?;
+    // The log entry commits with the item: one cannot exist without the other.
+    let prev = last_log_entry(&tx, &item.case_id)?;
+    let entry = log::next_entry(&item.case_id, prev.as_ref(), &item.id, &item.sha256);
+    tx.execute(
+        "INSERT INTO capture_log (case_id, seq, item_id, sha256, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![item.case_id, entry.seq, entry.item_id, entry.sha256, entry.prev, entry.hash],
+    )?;
+    tx.commit()?;
     Ok(item)
+}
+
+fn last_log_entry(conn: &Connection, case_id: &str) -> Result<Option<LogEntry>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, item_id, sha256, prev, hash FROM capture_log WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [case_id],
+            log_entry_from_row,
+        )
+        .optional()?)
+}
+
+fn log_entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
+    Ok(LogEntry { seq: r.get(0)?, item_id: r.get(1)?, sha256: r.get(2)?, prev: r.get(3)?, hash: r.get(4)? })
 }
 
 fn is_referenced(conn: &Connection, sha: &str) -> Result<bool, StoreError> {

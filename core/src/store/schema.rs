@@ -5,7 +5,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// Each entry upgrades the schema by one version; never edit a shipped entry, append a new one.
 const MIGRATIONS: &[&str] = &[
-    // v1: cases and their evidence items.
+    // v1: cases, evidence items, the capture log, the device key and the outbox.
     "CREATE TABLE cases (
         id TEXT PRIMARY KEY,
         report_no TEXT NOT NULL UNIQUE,
@@ -22,7 +22,43 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (case_id, seq)
     );
     CREATE INDEX items_sha256 ON items(sha256);
-    CREATE INDEX items_thumbnail ON items(thumbnail_sha256);",
+    CREATE INDEX items_thumbnail ON items(thumbnail_sha256);
+    CREATE TABLE capture_log (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        seq INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (case_id, seq)
+    );
+    CREATE TABLE device_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE bundles (
+        id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL UNIQUE REFERENCES cases(id),
+        manifest BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        state TEXT NOT NULL,
+        receipt TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        sealed_at TEXT NOT NULL
+    );
+    CREATE TABLE uploads (
+        bundle_id TEXT NOT NULL REFERENCES bundles(id),
+        sha256 TEXT NOT NULL,
+        url TEXT,
+        done INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (bundle_id, sha256)
+    );
+    CREATE TABLE purged (
+        sha256 TEXT PRIMARY KEY,
+        purged_at TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

@@ -1,6 +1,7 @@
 //! `kancha demo`: a survey on the embedded default — sample photos captured into a local store.
 
 use chrono::Utc;
+use kancha_core::bundle::{self, manifest::DeviceFacts, SealFacts};
 use kancha_core::capture::{capture_photo, CaptureConfig, DeviceContext};
 use kancha_core::case::NewCase;
 use kancha_core::geo::{Coord, Datum, Fix};
@@ -62,6 +63,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("       finding: {}", f.message);
         }
     }
+    let key = store.device_key()?;
+    let facts = SealFacts {
+        device: DeviceFacts { device_id: "demo-device".into(), model: Some("demo".into()), ..Default::default() },
+        ..Default::default()
+    };
+    let sealed = bundle::seal(&store, &case.id, &key, facts)?;
+    let out = root.join(format!("bundle-{}.zip", case.report_no));
+    bundle::export::export(&store, &sealed.bundle_id, &out)?;
+    let opened = bundle::export::open(&out)?;
+    let verified = bundle::verify(&opened.manifest, &opened.signature, &opened)?;
+    println!(
+        "sealed bundle {} ({} items, key {}…), exported to {} and verified offline",
+        sealed.bundle_id,
+        verified.manifest.items.len(),
+        &verified.manifest.signer.key_id[..16],
+        out.display()
+    );
     let rec = store.reconcile()?;
     println!(
         "stored {} items in {}; store consistent: {}",
