@@ -12,30 +12,60 @@ const PAPER: f32 = 245.0;
 pub fn black_and_white(gray: &GrayImage, block: u32, offset: f32) -> GrayImage {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let src = gray.as_raw();
-    let stride = w + 1;
-    // Integral image; u32 holds 255 × 2^24 pixels, far beyond any page.
-    let mut integral = vec![0u32; stride * (h + 1)];
-    for y in 0..h {
-        let mut run = 0u32;
-        let (row, prev, next) = (&src[y * w..y * w + w], y * stride, (y + 1) * stride);
-        for x in 0..w {
-            run += row[x] as u32;
-            integral[next + x + 1] = integral[prev + x + 1] + run;
+    let r = (block / 2) as usize;
+    let off = offset.round().max(0.0) as u32;
+    // Column sums over the rows of the current window, and their running sum along the row:
+    // a few kilobytes that stay in cache, instead of a whole-page integral image.
+    let mut cols = vec![0u32; w];
+    let mut run = vec![0u32; w + 1];
+    for row in src.chunks_exact(w).take(r.min(h - 1) + 1) {
+        for (c, &v) in cols.iter_mut().zip(row) {
+            *c += v as u32;
         }
     }
-    let r = (block / 2) as usize;
     let mut out = vec![0u8; w * h];
     for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
-        let (top, bottom) = (y0 * stride, y1 * stride);
-        let rows = (y1 - y0) as u32;
+        let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as u32;
         for x in 0..w {
+            run[x + 1] = run[x] + cols[x];
+        }
+        let line = &src[y * w..y * w + w];
+        let dst = &mut out[y * w..y * w + w];
+        // v > mean - offset, without a division: (v + offset)·n > sum.
+        let edge = |x: usize| {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let sum = integral[bottom + x1] + integral[top + x0] - integral[top + x1] - integral[bottom + x0];
             let n = rows * (x1 - x0) as u32;
-            // Compare v > mean - offset without a division: v·n + offset·n > sum.
-            let v = src[y * w + x] as f32 * n as f32;
-            out[y * w + x] = if v + offset * n as f32 > sum as f32 { 255 } else { 0 };
+            if (line[x] as u32 + off) * n > run[x1] - run[x0] {
+                255
+            } else {
+                0
+            }
+        };
+        if w > 2 * r + 1 {
+            // Inside, every window is full: one shape of loop the compiler can vectorise.
+            let n = rows * (2 * r + 1) as u32;
+            let (lo, hi) = (&run[..w - 2 * r], &run[2 * r + 1..]);
+            for (((d, &v), &a), &b) in dst[r..w - r].iter_mut().zip(&line[r..w - r]).zip(lo).zip(hi) {
+                *d = if (v as u32 + off) * n > b - a { 255 } else { 0 };
+            }
+            for x in (0..r).chain(w - r..w) {
+                dst[x] = edge(x);
+            }
+        } else {
+            for x in 0..w {
+                dst[x] = edge(x);
+            }
+        }
+        // Slide the window down one row.
+        if y + r + 1 < h {
+            for (c, &v) in cols.iter_mut().zip(&src[(y + r + 1) * w..(y + r + 2) * w]) {
+                *c += v as u32;
+            }
+        }
+        if y >= r {
+            for (c, &v) in cols.iter_mut().zip(&src[(y - r) * w..(y - r + 1) * w]) {
+                *c -= v as u32;
+            }
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))

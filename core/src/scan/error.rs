@@ -67,6 +67,22 @@ pub enum ScanError {
 }
 
 impl ScanError {
+    /// A stable snake_case code for machines (CLI JSON, FFI).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScanError::Undecodable(_) => "undecodable",
+            ScanError::ImageTooSmall { .. } => "image_too_small",
+            ScanError::NoPageFound { .. } => "no_page_found",
+            ScanError::CornerCount(_) => "corner_count",
+            ScanError::CornerOutsideImage { .. } => "corner_outside_image",
+            ScanError::DegenerateCorners(_) => "degenerate_corners",
+            ScanError::SelfCrossingCorners => "self_crossing_corners",
+            ScanError::ConcaveCorners => "concave_corners",
+            ScanError::UnknownDocType { .. } => "unknown_doc_type",
+            ScanError::Encode(_) => "encode_failed",
+        }
+    }
+
     /// True when photographing the document again (closer, on a plain surface) may succeed.
     pub fn retake_may_help(&self) -> bool {
         matches!(self, ScanError::NoPageFound { .. } | ScanError::ImageTooSmall { .. } | ScanError::Undecodable(_))

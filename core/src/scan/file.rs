@@ -41,9 +41,11 @@ pub struct FiledScan {
 
 /// Scans the stored photo `photo_item_id` and files the result in the photo's case as a derived
 /// item: own SHA-256, document type, corners used, verdict, and the link to the original.
+/// `shot` is the checklist's document key; by default the document type's name (or `document`).
 pub fn file_scan(
     store: &Store,
     photo_item_id: &str,
+    shot: Option<&str>,
     req: &ScanRequest,
     device: &DeviceContext,
     cfg: &CaptureConfig,
@@ -57,7 +59,7 @@ pub fn file_scan(
     let scan = scan_photo(&bytes, req)?;
     let analysis = analysis_of(&scan, cfg)?;
     let record = scan.record();
-    let shot = req.doc_type.map(DocType::as_str).unwrap_or("document");
+    let shot = shot.unwrap_or_else(|| req.doc_type.map(DocType::as_str).unwrap_or("document"));
     let (item, created) = store.put_item(NewItem {
         case_id: &original.case_id,
         kind: ItemKind::Scan,

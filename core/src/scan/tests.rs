@@ -266,10 +266,11 @@ mod filing {
         let original = capture_photo(&store, &case.id, "driver_licence", &bytes, &device, &cfg).unwrap().item;
 
         let req = ScanRequest { doc_type: Some(DocType::DriverLicence), ..Default::default() };
-        let filed = file_scan(&store, &original.id, &req, &device, &cfg).unwrap();
+        let filed = file_scan(&store, &original.id, None, &req, &device, &cfg).unwrap();
         assert!(filed.created);
         let item = store.item(&filed.item.id).unwrap();
         assert_eq!(item.kind, ItemKind::Scan);
+        assert_eq!(item.shot, "driver_licence");
         assert_eq!(item.case_id, case.id);
         assert_eq!(item.derived_from.as_deref(), Some(original.id.as_str()));
         assert_eq!(item.sha256, filed.scan.sha256);
@@ -284,10 +285,10 @@ mod filing {
         assert_eq!(store.read_blob(&original.sha256).unwrap(), bytes);
 
         // Filing the same scan again gives the same item; scanning a scan is refused.
-        let again = file_scan(&store, &original.id, &req, &device, &cfg).unwrap();
+        let again = file_scan(&store, &original.id, None, &req, &device, &cfg).unwrap();
         assert!(!again.created);
         assert_eq!(again.item.id, filed.item.id);
-        let err = file_scan(&store, &filed.item.id, &req, &device, &cfg).unwrap_err();
+        let err = file_scan(&store, &filed.item.id, None, &req, &device, &cfg).unwrap_err();
         assert!(matches!(err, FileScanError::NotAPhoto(_)), "{err}");
         assert_eq!(store.items(&case.id).unwrap().len(), 2);
     }
@@ -301,11 +302,11 @@ mod filing {
         let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
         let cfg = CaptureConfig::default();
         let original = capture_photo(&store, &case.id, "claim_form", &bytes, &device, &cfg).unwrap().item;
-        let err = file_scan(&store, &original.id, &ScanRequest::default(), &device, &cfg).unwrap_err();
+        let err = file_scan(&store, &original.id, Some("claim_form"), &ScanRequest::default(), &device, &cfg).unwrap_err();
         assert!(matches!(err, FileScanError::Scan(ScanError::NoPageFound { .. })), "{err}");
         assert!(!err.is_retryable());
         assert_eq!(store.items(&case.id).unwrap().len(), 1);
-        let missing = file_scan(&store, "no-such-item", &ScanRequest::default(), &device, &cfg).unwrap_err();
+        let missing = file_scan(&store, "no-such-item", None, &ScanRequest::default(), &device, &cfg).unwrap_err();
         assert!(matches!(missing, FileScanError::Store(_)), "{missing}");
     }
 }

@@ -40,6 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::write(&args.output, &scan.image).with_context(|| format!("writing {}", args.output.display()))?;
     let mut report = serde_json::to_value(&scan)?;
+    report["ok"] = true.into();
     report["photo"] = args.photo.display().to_string().into();
     report["output"] = args.output.display().to_string().into();
     println!("{}", serde_json::to_string_pretty(&report)?);
@@ -60,7 +61,11 @@ fn build_request(args: &Args) -> Result<ScanRequest, scan::ScanError> {
 
 /// Prints why no scan was made and returns exit code 3.
 fn refuse(e: &scan::ScanError) -> ExitCode {
-    let report = serde_json::json!({ "error": e.to_string(), "retake_may_help": e.retake_may_help() });
+    let report = serde_json::json!({
+        "ok": false,
+        "error": { "code": e.code(), "message": e.to_string() },
+        "retake_may_help": e.retake_may_help(),
+    });
     println!("{report:#}");
     ExitCode::from(3)
 }
