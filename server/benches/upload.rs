@@ -138,10 +138,11 @@ fn p99(mut v: Vec<Duration>) -> f64 {
 async fn measure(t: &Target, concurrent: bool) -> Measured {
     let client = reqwest::Client::new();
     let pid = t.child.id();
+    // The bytes are made before the clock starts.
+    let data: bytes_like::Shared = std::sync::Arc::new(pattern(if concurrent { SMALL } else { LARGE }));
     let cpu0 = cpu_seconds(pid);
     let started = Instant::now();
     let (total, latencies) = if concurrent {
-        let data: bytes_like::Shared = std::sync::Arc::new(pattern(SMALL));
         let tasks: Vec<_> = (0..CONCURRENT)
             .map(|_| {
                 let (client, data) = (client.clone(), data.clone());
@@ -155,7 +156,6 @@ async fn measure(t: &Target, concurrent: bool) -> Measured {
         }
         (SMALL * CONCURRENT, lat)
     } else {
-        let data: bytes_like::Shared = std::sync::Arc::new(pattern(LARGE));
         (LARGE, vec![upload(&client, &t.ep, data).await])
     };
     let secs = started.elapsed().as_secs_f64();

@@ -55,6 +55,9 @@ pub enum ApiError {
     /// The chunk's bytes do not match its `Upload-Checksum`; the chunk was discarded.
     #[error("checksum mismatch: the chunk was discarded")]
     ChecksumMismatch,
+    /// The bundle failed verification; each failing item and why.
+    #[error("{0}")]
+    BundleRejected(kancha_core::bundle::Rejected),
     /// This part of the API waits on work not yet done.
     #[error("{0}")]
     NotImplemented(String),
@@ -75,6 +78,10 @@ pub struct ErrorBody {
     pub message: String,
     /// Whether repeating the same request later may succeed.
     pub retryable: bool,
+    /// For a rejected bundle: each failure (`item_id`, `code`, `message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub failures: Option<Vec<kancha_core::bundle::verify::VerifyFailure>>,
 }
 
 impl ApiError {
@@ -92,6 +99,7 @@ impl ApiError {
             ApiError::TusVersion => StatusCode::PRECONDITION_FAILED,
             ApiError::Locked(_) => StatusCode::LOCKED,
             ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("460 is a valid status"),
+            ApiError::BundleRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -112,6 +120,7 @@ impl ApiError {
             ApiError::TusVersion => "tus_version",
             ApiError::Locked(_) => "upload_locked",
             ApiError::ChecksumMismatch => "checksum_mismatch",
+            ApiError::BundleRejected(_) => "bundle_rejected",
             ApiError::NotImplemented(_) => "not_implemented",
             ApiError::ShuttingDown => "shutting_down",
             ApiError::Internal(_) => "internal",
@@ -151,7 +160,11 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let status = self.status();
-        let body = ErrorBody { code: self.code().into(), message: self.to_string(), retryable: self.retryable() };
+        let failures = match &self {
+            ApiError::BundleRejected(r) => Some(r.failures.clone()),
+            _ => None,
+        };
+        let body = ErrorBody { code: self.code().into(), message: self.to_string(), retryable: self.retryable(), failures };
         let mut resp = (status, axum::Json(body)).into_response();
         match self {
             ApiError::Unauthenticated | ApiError::TokenExpired => {

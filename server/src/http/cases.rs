@@ -88,6 +88,9 @@ pub struct CaseView {
     /// Uploads attached to the case (only in single-case answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Vec<Evidence>>,
+    /// Receipts of verified evidence bundles (only in single-case answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundles: Option<Vec<super::bundles::Receipt>>,
     /// Free text from dispatch.
     pub note: String,
     /// When the case was created.
@@ -119,7 +122,9 @@ pub async fn view(state: &AppState, case: CaseRecord, with_evidence: bool) -> Re
             })
             .collect()
     });
+    let bundles = if with_evidence { Some(super::bundles::receipts(state, &case.id).await?) } else { None };
     Ok(CaseView {
+        bundles,
         arrival: ArrivalVerdict::of(&case, Utc::now(), state.config.at_risk_percent),
         id: case.id,
         zone: case.zone,

@@ -108,6 +108,27 @@ pub struct CaseRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A verified evidence bundle as stored, with the receipt it was answered with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BundleRecord {
+    /// Bundle id chosen by the device.
+    pub bundle_id: String,
+    /// The case it seals.
+    pub case_id: CaseId,
+    /// SHA-256 of the manifest bytes, hex.
+    pub manifest_sha256: String,
+    /// The manifest bytes exactly as signed.
+    pub manifest: Vec<u8>,
+    /// The ES256 signature over `manifest`.
+    pub signature: Vec<u8>,
+    /// Manifest item id → the upload holding its bytes.
+    pub items: Vec<(String, UploadId)>,
+    /// Receipt id handed to the device.
+    pub receipt_id: String,
+    /// When the server accepted it.
+    pub received_at: DateTime<Utc>,
+}
+
 /// Which cases to list.
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
@@ -172,6 +193,12 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn record_arrival(&self, id: &CaseId, arrived_at: DateTime<Utc>) -> Result<CaseRecord, MetaError>;
     /// Lists cases, newest first.
     async fn cases(&self, filter: CaseFilter) -> Result<Vec<CaseRecord>, MetaError>;
+
+    /// Stores a verified bundle with its items in one transaction, unless one with this
+    /// bundle id exists; returns what is stored under the id (the new or the earlier record).
+    async fn put_bundle(&self, bundle: BundleRecord) -> Result<BundleRecord, MetaError>;
+    /// Bundles stored for a case, oldest first.
+    async fn case_bundles(&self, case_id: &CaseId) -> Result<Vec<BundleRecord>, MetaError>;
 
     /// Proves the backend is usable (readiness).
     async fn ping(&self) -> Result<(), MetaError>;

@@ -1,6 +1,6 @@
 //! [`MetaStore`] on an embedded SQLite file (WAL, one connection, work off the async threads).
 
-use super::meta::{CaseFilter, CaseRecord, MetaError, MetaStore, Role, TokenRecord, UploadRecord};
+use super::meta::{BundleRecord, CaseFilter, CaseRecord, MetaError, MetaStore, Role, TokenRecord, UploadRecord};
 use crate::ids::{CaseId, PersonId, UploadId};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -44,6 +44,23 @@ CREATE TABLE uploads (
     completed_at INTEGER
 );
 CREATE INDEX uploads_case ON uploads(case_id);
+"#, r#"
+CREATE TABLE bundles (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    manifest BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    receipt_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX bundles_case ON bundles(case_id);
+CREATE TABLE bundle_items (
+    bundle_id TEXT NOT NULL REFERENCES bundles(id),
+    item_id TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    PRIMARY KEY (bundle_id, item_id)
+);
 "#];
 
 /// Records in one SQLite file.
@@ -168,6 +185,39 @@ fn case_row(row: &Row) -> rusqlite::Result<CaseRecord> {
         note: row.get(7)?,
         created_at: time(row.get(8)?),
     })
+}
+
+fn read_bundle(c: &Connection, id: &str) -> rusqlite::Result<Option<BundleRecord>> {
+    let Some(mut b) = c
+        .query_row(
+            "SELECT id, case_id, manifest_sha256, manifest, signature, receipt_id, received_at FROM bundles WHERE id = ?1",
+            [id],
+            |r| {
+                let case: String = r.get(1)?;
+                Ok(BundleRecord {
+                    bundle_id: r.get(0)?,
+                    case_id: CaseId::parse(&case).map_err(|e| bad(1, e))?,
+                    manifest_sha256: r.get(2)?,
+                    manifest: r.get(3)?,
+                    signature: r.get(4)?,
+                    items: Vec::new(),
+                    receipt_id: r.get(5)?,
+                    received_at: time(r.get(6)?),
+                })
+            },
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut st = c.prepare("SELECT item_id, upload_id FROM bundle_items WHERE bundle_id = ?1 ORDER BY item_id")?;
+    b.items = st
+        .query_map([id], |r| {
+            let upload: String = r.get(1)?;
+            Ok((r.get::<_, String>(0)?, UploadId::parse(&upload).map_err(|e| bad(1, e))?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(b))
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
@@ -382,6 +432,45 @@ impl MetaStore for SqliteMetaStore {
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map([filter.surveyor.map(String::from)], case_row)?.collect();
             rows
+        })
+        .await
+    }
+
+    async fn put_bundle(&self, b: BundleRecord) -> Result<BundleRecord, MetaError> {
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if let Some(existing) = read_bundle(&tx, &b.bundle_id)? {
+                return Ok(existing);
+            }
+            tx.execute(
+                "INSERT INTO bundles (id, case_id, manifest_sha256, manifest, signature, receipt_id, received_at) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                params![b.bundle_id, b.case_id.as_str(), b.manifest_sha256, b.manifest, b.signature, b.receipt_id, ms(b.received_at)],
+            )?;
+            for (item, upload) in &b.items {
+                tx.execute(
+                    "INSERT INTO bundle_items (bundle_id, item_id, upload_id) VALUES (?1,?2,?3)",
+                    params![b.bundle_id, item, upload.as_str()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(b)
+        })
+        .await
+    }
+
+    async fn case_bundles(&self, case_id: &CaseId) -> Result<Vec<BundleRecord>, MetaError> {
+        let case_id = case_id.to_string();
+        self.run(move |c| {
+            let ids: Vec<String> = {
+                let mut st = c.prepare("SELECT id FROM bundles WHERE case_id = ?1 ORDER BY received_at, id")?;
+                let rows = st.query_map([case_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                rows
+            };
+            let mut out = Vec::new();
+            for id in ids {
+                out.extend(read_bundle(c, &id)?);
+            }
+            Ok(out)
         })
         .await
     }

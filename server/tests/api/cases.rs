@@ -76,12 +76,3 @@ async fn bad_case_input_is_refused_with_a_code() {
     let (status, _) = s.post("/v1/cases/C-1/arrival", &li, json!({"arrived_at": Utc::now() + Duration::hours(1)})).await;
     assert_eq!(status, 400);
 }
-
-#[tokio::test]
-async fn bundle_submission_is_a_documented_seam_until_the_core_lands() {
-    let s = Server::start().await;
-    s.case("C-1", "urban", Some("li"), &[]).await;
-    let li = s.token("surveyor", Some("li")).await;
-    let (status, err) = s.post("/v1/cases/C-1/bundles", &li, json!({})).await;
-    assert_eq!((status, err["code"].as_str()), (501, Some("not_implemented")));
-}

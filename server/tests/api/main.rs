@@ -2,6 +2,7 @@
 //! directory in a temporary data directory. One test binary keeps link time low.
 
 mod auth;
+mod bundles;
 mod cases;
 mod common;
 mod lifecycle;
