@@ -6,8 +6,10 @@
 pub mod bundle;
 pub mod capture;
 pub mod case;
+pub mod checklist;
 pub mod checks;
 pub mod evidence;
 pub mod geo;
 pub mod sample;
+pub mod sla;
 pub mod store;

@@ -23,6 +23,12 @@ enum Command {
     Demo(cli::demo::Args),
     /// Verify an exported evidence bundle offline.
     Verify(cli::verify::Args),
+    /// Convert a coordinate between datums (wgs84, gcj02, bd09).
+    Convert(cli::convert::Args),
+    /// Classify a point into a policy's zone and print its arrival target.
+    Zone(cli::zone::Args),
+    /// Print the arrival verdict, transitions and deadlines of a case as JSON.
+    Sla(cli::sla::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +38,9 @@ fn main() -> ExitCode {
         Command::Sample(args) => cli::sample::run(args),
         Command::Demo(args) => cli::demo::run(args),
         Command::Verify(args) => cli::verify::run(args),
+        Command::Convert(args) => cli::convert::run(args),
+        Command::Zone(args) => cli::zone::run(args),
+        Command::Sla(args) => cli::sla::run(args),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,14 @@ const JARS: &[(&str, &str)] = &[("/usr/share/java/jna.jar", "java/jna.jar")];
 const NPM: &[&str] = &["kotlin-compiler@2.4.20"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
-const PIP: &[&str] = &[];
+const PIP: &[&str] = &[
+    // Zone benchmark baseline and classification cross-check (geo).
+    "shapely",
+    // Independent GCJ-02/BD-09 implementation to check conversions against (geo).
+    "prcoords",
+    // Validates the shipped zone policies against their JSON Schema (sla).
+    "jsonschema",
+];
 
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {

@@ -47,6 +47,40 @@ pub enum FindingCode {
     DeviceFixMissing,
     /// The device fix came from a mock location provider.
     MockLocation,
+    /// The case has no accident time, so capture times cannot be set against it.
+    AccidentTimeMissing,
+    /// No clock (EXIF, device or GPS) gave a capture time.
+    CaptureTimeMissing,
+    /// A capture time lies before the accident, beyond the tolerance.
+    CapturedBeforeAccident,
+    /// A capture time lies after the present, beyond the tolerance.
+    CapturedInFuture,
+    /// Two clocks (EXIF, device, GPS) disagree beyond the tolerance.
+    ClockDisagreement,
+    /// Neither EXIF GPS nor a device fix located the photo.
+    LocationMissing,
+    /// The photo was taken farther from the scene than the radius allows.
+    FarFromScene,
+    /// EXIF GPS and the device fix place the photo far apart.
+    LocationDisagreement,
+    /// A distance could not be computed between the photo and the scene.
+    DistanceUnavailable,
+    /// The same bytes were already captured in this case.
+    DuplicateInCase,
+    /// A near-identical image (perceptual hash) is already in this case.
+    SimilarInCase,
+    /// The same bytes were captured for an earlier case.
+    ReusedFromEarlierCase,
+    /// A near-identical image (perceptual hash) was captured for an earlier case.
+    SimilarToEarlierCase,
+    /// A VIN that is not 17 characters long.
+    VinWrongLength,
+    /// A VIN with I, O, Q or a character that is not a letter or digit.
+    VinForbiddenCharacter,
+    /// A VIN whose check digit (position 9) does not match the other sixteen characters.
+    VinCheckDigitMismatch,
+    /// A self-service claim falls outside the branch's self-service rules.
+    SelfServiceIneligible,
 }
 
 /// One finding about an item or a case.

@@ -59,6 +59,12 @@ pub enum GeoError {
     /// A datum name nobody knows.
     #[error("unknown datum {0:?}; expected wgs84, gcj02 or bd09")]
     UnknownDatum(String),
+    /// Latitude and longitude were given the wrong way round (a Chinese point read as lon, lat).
+    #[error("latitude {lat} and longitude {lon} look swapped: ({lon}, {lat}) is a point in China; pass latitude first")]
+    LatLonSwapped { lat: f64, lon: f64 },
+    /// A coordinate was given without its datum.
+    #[error("coordinate has no datum; say wgs84, gcj02 or bd09")]
+    MissingDatum,
 }
 
 /// A latitude/longitude pair in degrees, always with its datum.
@@ -74,13 +80,14 @@ pub struct Coord {
 struct RawCoord {
     lat: f64,
     lon: f64,
-    datum: Datum,
+    // Optional here only so that a missing datum gets its own error instead of serde's.
+    datum: Option<Datum>,
 }
 
 impl TryFrom<RawCoord> for Coord {
     type Error = GeoError;
     fn try_from(r: RawCoord) -> Result<Self, Self::Error> {
-        Coord::new(r.lat, r.lon, r.datum)
+        Coord::new(r.lat, r.lon, r.datum.ok_or(GeoError::MissingDatum)?)
     }
 }
 
@@ -91,6 +98,11 @@ impl Coord {
             return Err(GeoError::NotFinite { lat, lon });
         }
         if !(-90.0..=90.0).contains(&lat) {
+            // Chinese longitudes (73..135) are all beyond 90, so a swapped Chinese point always
+            // lands here; name the mistake rather than only the range.
+            if super::transform::in_china_box(lon, lat) {
+                return Err(GeoError::LatLonSwapped { lat, lon });
+            }
             return Err(GeoError::LatitudeOutOfRange(lat));
         }
         if !(-180.0..=180.0).contains(&lon) {
@@ -112,5 +124,25 @@ impl Coord {
     /// The datum this coordinate is expressed in.
     pub fn datum(&self) -> Datum {
         self.datum
+    }
+
+    /// The same place expressed in another datum (inverse conversions iterate to < 1 mm).
+    pub fn to(&self, datum: Datum) -> Coord {
+        let (lat, lon) = super::transform::convert(self.lat, self.lon, self.datum, datum);
+        // Conversions move a point by well under a kilometre; clamp only guards the poles.
+        Coord { lat: lat.clamp(-90.0, 90.0), lon: lon.clamp(-180.0, 180.0), datum }
+    }
+
+    /// Geodesic distance in metres on the WGS-84 ellipsoid, after bringing both to WGS-84.
+    pub fn distance_m(&self, other: &Coord) -> f64 {
+        let a = self.to(Datum::Wgs84);
+        let b = other.to(Datum::Wgs84);
+        super::distance::geodesic_m(a.lat, a.lon, b.lat, b.lon)
+    }
+}
+
+impl fmt::Display for Coord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.7},{:.7} ({})", self.lat, self.lon, self.datum)
     }
 }

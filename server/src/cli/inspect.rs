@@ -9,8 +9,17 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// JPEG files to inspect.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "case")]
     photos: Vec<PathBuf>,
+    /// Review a whole case described by this file (docs/inspect-case.md): findings and checklist state.
+    #[arg(long, conflicts_with = "photos")]
+    case: Option<PathBuf>,
+    /// Checks policy file for `--case` (defaults to the shipped core/data/checks.json).
+    #[arg(long, requires = "case")]
+    policy: Option<PathBuf>,
+    /// The present moment for `--case` time checks (RFC 3339; defaults to the system clock).
+    #[arg(long, requires = "case")]
+    now: Option<chrono::DateTime<chrono::Utc>>,
     /// Print JSON (documented in docs/cli.md) instead of text.
     #[arg(long)]
     json: bool,
@@ -46,6 +55,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(path) => CaptureConfig::from_json(&std::fs::read_to_string(path)?)?,
         None => CaptureConfig::default(),
     };
+    if let Some(case) = &args.case {
+        return super::inspect_case::run(case, &cfg, args.policy.as_deref(), args.now, args.json);
+    }
     let mut reports = Vec::new();
     for path in &args.photos {
         let outcome = match std::fs::read(path) {
