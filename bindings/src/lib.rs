@@ -6,6 +6,7 @@
 
 mod error;
 mod events;
+mod review;
 mod samples;
 mod sdk;
 mod signer;
@@ -13,6 +14,7 @@ mod types;
 
 pub use error::{ForeignError, KanchaError};
 pub use events::{EventListener, SdkEvent, Subscription};
+pub use review::{CaseReviewInfo, ChecklistInfo, ChecklistKind, ItemFindingInfo, RequirementInfo, RequirementStatus, ReviewInput, VehicleInput};
 pub use samples::{sample_photos, SamplePhoto};
 pub use sdk::{sdk_version, KanchaSdk, SdkConfig};
 pub use signer::PlatformSigner;

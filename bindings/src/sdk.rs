@@ -7,10 +7,13 @@
 use crate::error::{open_error, KanchaError};
 use crate::events::{EventBus, EventListener, SdkEvent, Subscription};
 use crate::signer::{ForeignSigner, PlatformSigner};
+use crate::review::{metres, CaseReviewInfo, ReviewInput};
 use crate::types::{CaseInfo, CapturedPhoto, DeviceFix, ItemInfo, NewCaseInput, SealedBundle};
 use kancha_core::bundle::manifest::DeviceFacts;
 use kancha_core::bundle::{self, SealFacts, Signer};
 use kancha_core::capture::{self, CaptureConfig, DeviceContext};
+use kancha_core::checklist::Checklist;
+use kancha_core::checks::{self, stored, ChecksPolicy};
 use kancha_core::store::Store;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -35,6 +38,7 @@ struct Inner {
     store: Store,
     signer: Box<dyn Signer>,
     capture: CaptureConfig,
+    checks: ChecksPolicy,
     device: DeviceFacts,
 }
 
@@ -76,7 +80,7 @@ impl KanchaSdk {
             sdk_version: sdk_version(),
         };
         Ok(Arc::new(KanchaSdk {
-            inner: RwLock::new(Some(Arc::new(Inner { store, signer, capture, device }))),
+            inner: RwLock::new(Some(Arc::new(Inner { store, signer, capture, checks: ChecksPolicy::default(), device }))),
             events: EventBus::start(),
         }))
     }
@@ -152,6 +156,20 @@ impl KanchaSdk {
         let inner = self.live()?;
         inner.store.case(&case_id)?;
         Ok(inner.store.items(&case_id)?.into_iter().map(ItemInfo::from).collect())
+    }
+
+    /// The live checklist and every finding for a case (coarse on purpose: one call per screen update).
+    /// Photos reused from other cases on this device are flagged.
+    pub fn review(&self, case_id: String, input: ReviewInput) -> Result<CaseReviewInfo, KanchaError> {
+        let inner = self.live()?;
+        let case = inner.store.case(&case_id)?;
+        let items = inner.store.items(&case_id)?;
+        let mut review = stored::case_review(&case, input.facts(), &items);
+        review.vins = input.vins.clone();
+        let earlier = stored::earlier_fingerprints(&inner.store, &case_id)?;
+        let list: Checklist = input.checklist.into();
+        let report = checks::review::review(&review, &[list], &earlier, chrono::Utc::now(), &inner.checks, metres);
+        Ok(report.into())
     }
 
     /// Seals the case into a signed bundle queued for upload; sealing again returns the same bundle.

@@ -67,3 +67,34 @@ pub fn generate(root: &Path, bindgen: &Path, lib: &Path, out: &Path) -> Result<(
 pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
 }
+
+/// `sdk-demo`: the Kotlin survey simulator (bindings/demo/) on the JVM against the debug library.
+pub fn demo(root: &Path) -> Result<()> {
+    crate::peers::install(root)?;
+    run(root, &["--debug".to_string()])?;
+    let tools = root.join("build/tools");
+    let kotlinc = tools.join("node/node_modules/kotlin-compiler/bin/kotlinc");
+    let stdlib = tools.join("node/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar");
+    let jna = tools.join("java/jna.jar");
+    let jar = root.join("build/sdk-demo/survey-simulator.jar");
+    std::fs::create_dir_all(jar.parent().expect("jar has a folder"))?;
+    crate::run(
+        root,
+        Command::new(&kotlinc)
+            .args(["-jvm-target", "17", "-nowarn", "-cp"])
+            .arg(&jna)
+            .arg(root.join("build/bindings/kotlin/cn/kancha/sdk/kancha.kt"))
+            .arg(root.join("bindings/demo/SurveySimulator.kt"))
+            .arg("-d")
+            .arg(&jar),
+    )?;
+    let cp = std::env::join_paths([&jar, &jna, &stdlib])?;
+    crate::run(
+        root,
+        Command::new("java")
+            .arg(format!("-Djna.library.path={}", target_dir(root).join("debug").display()))
+            .arg("-cp")
+            .arg(cp)
+            .arg("SurveySimulatorKt"),
+    )
+}

@@ -21,8 +21,9 @@ fn main() -> Result<()> {
         Some("peers") => peers::install(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bindings") => bindings::run(&root, &args[1..]),
+        Some("sdk-demo") => bindings::demo(&root),
         _ => {
-            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]|bindings [--debug]>");
+            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]|bindings [--debug]|sdk-demo>");
             bail!("unknown task")
         }
     }
