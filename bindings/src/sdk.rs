@@ -1,6 +1,6 @@
 //! `KanchaSdk`: the object an app opens once on its private data directory.
 //!
-//! Every method is synchronous and safe to call from any thread. `close()` ends the instance:
+//! Every method is synchronous and safe to call from any thread. `shutdown()` (or dropping the object) ends the instance:
 //! calls already running finish, later calls fail with `KanchaError::Closed`, and the data
 //! directory is released as soon as the last running call returns.
 
@@ -206,13 +206,14 @@ impl KanchaSdk {
         self.events.failures()
     }
 
-    /// True until `close()`.
+    /// True until `shutdown()`.
     pub fn is_open(&self) -> bool {
         self.inner.read().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 
-    /// Closes the SDK: later calls fail with `Closed`; the directory is released when running calls end.
-    pub fn close(&self) {
+    /// Shuts the SDK down: later calls fail with `Closed`; the directory is released when running
+    /// calls end. (Kotlin `close()`/`use {}` and Swift deinit also do this, by dropping the object.)
+    pub fn shutdown(&self) {
         let was = self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
         if was.is_some() {
             self.events.shut_down();
@@ -222,6 +223,6 @@ impl KanchaSdk {
 
 impl Drop for KanchaSdk {
     fn drop(&mut self) {
-        self.close();
+        self.shutdown();
     }
 }
