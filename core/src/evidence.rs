@@ -76,6 +76,9 @@ pub struct EvidenceItem {
     pub thumbnail_sha256: String,
     /// For a scan, the photo it was derived from.
     pub derived_from: Option<String>,
+    /// For a scan, how it was made: document type, corners used, confidence, verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<crate::scan::ScanRecord>,
     /// When the store committed the item (device clock, UTC).
     pub stored_at: DateTime<Utc>,
 }

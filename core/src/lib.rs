@@ -12,4 +12,5 @@ pub mod evidence;
 pub mod geo;
 pub mod sample;
 pub mod sla;
+pub mod scan;
 pub mod store;

@@ -17,6 +17,10 @@ struct Cli {
 enum Command {
     /// Print what capture would record for each photo.
     Inspect(cli::inspect::Args),
+    /// Run the companion server (tus uploads, cases, reports).
+    Serve(cli::serve::Args),
+    /// Manage bearer tokens in a data directory.
+    Token(cli::token::Args),
     /// Write the standard sample photos (real JPEGs with chosen EXIF).
     Sample(cli::sample::Args),
     /// Run a demo survey on the embedded default and print the verdicts.
@@ -29,18 +33,23 @@ enum Command {
     Zone(cli::zone::Args),
     /// Print the arrival verdict, transitions and deadlines of a case as JSON.
     Sla(cli::sla::Args),
+    /// Flatten and enhance a document photo; print corners, confidence and verdict as JSON.
+    Scan(cli::scan::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Token(args) => cli::token::run(args),
         Command::Sample(args) => cli::sample::run(args),
         Command::Demo(args) => cli::demo::run(args),
         Command::Verify(args) => cli::verify::run(args),
         Command::Convert(args) => cli::convert::run(args),
         Command::Zone(args) => cli::zone::run(args),
         Command::Sla(args) => cli::sla::run(args),
+        Command::Scan(args) => cli::scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -22,7 +22,7 @@ const JARS: &[(&str, &str)] = &[("/usr/share/java/jna.jar", "java/jna.jar")];
 
 /// npm packages, installed into build/tools/node.
 /// kotlin-compiler is kotlinc for the Kotlin suite (it ships kotlin-stdlib in its lib/).
-const NPM: &[&str] = &["kotlin-compiler@2.4.20"];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1", "kotlin-compiler@2.4.20"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
@@ -32,6 +32,11 @@ const PIP: &[&str] = &[
     "prcoords",
     // Validates the shipped zone policies against their JSON Schema (sla).
     "jsonschema",
+    // Scan benchmark baseline (scan).
+    "opencv-python-headless",
+    "numpy",
+    // Third-party tus client for interop tests (server).
+    "tuspy==1.1.0",
 ];
 
 /// Installs every missing peer; cheap when all are present.

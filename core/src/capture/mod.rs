@@ -248,6 +248,7 @@ pub fn capture_photo(
         findings,
         device,
         derived_from: None,
+        scan: None,
     })?;
     Ok(Captured { item, created })
 }

@@ -81,6 +81,16 @@ pub enum FindingCode {
     VinCheckDigitMismatch,
     /// A self-service claim falls outside the branch's self-service rules.
     SelfServiceIneligible,
+    /// A scanned document covers too few pixels in the photo to be read.
+    ScanTooSmall,
+    /// A scanned document was photographed at too steep an angle to trust.
+    ScanTooSkewed,
+    /// A scanned document is blurred.
+    ScanBlurred,
+    /// A reflection washes out part of a scanned document.
+    ScanGlare,
+    /// The page outline of a scan was found with low confidence.
+    ScanCornersUncertain,
 }
 
 /// One finding about an item or a case.

@@ -67,6 +67,8 @@ pub struct NewItem<'a> {
     pub device: &'a DeviceContext,
     /// For a scan, the photo it was made from.
     pub derived_from: Option<&'a str>,
+    /// For a scan, how it was made.
+    pub scan: Option<&'a crate::scan::ScanRecord>,
 }
 
 /// The device's durable store of cases and evidence.
@@ -149,12 +151,17 @@ impl Store {
         let on_disk = self.blobs.list()?;
         let mut referenced = BTreeSet::new();
         let mut missing_blobs = Vec::new();
+        let purged: BTreeSet<String> = {
+            let mut stmt = conn.prepare("SELECT sha256 FROM purged")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
         let mut stmt = conn.prepare("SELECT id, sha256, thumbnail_sha256 FROM items ORDER BY case_id, seq")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         for row in rows {
             let (id, sha, thumb) = row?;
             for s in [sha, thumb] {
-                if !on_disk.contains(&s) {
+                if !on_disk.contains(&s) && !purged.contains(&s) {
                     missing_blobs.push((id.clone(), s.clone()));
                 }
                 referenced.insert(s);
@@ -372,6 +379,7 @@ fn insert_item(conn: &Connection, new: &NewItem<'_>, thumb_sha: &str) -> Result<
         findings: new.findings.clone(),
         thumbnail_sha256: thumb_sha.to_string(),
         derived_from: new.derived_from.map(str::to_string),
+        scan: new.scan.cloned(),
         stored_at: Utc::now(),
     };
     let tx = conn.unchecked_transaction()?;

@@ -198,4 +198,30 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+
+    /// Deletes a delivered case's originals (retention), keeping records, thumbnails and the bundle.
+    /// A blob another undelivered case still uses is kept.
+    pub fn purge_originals(&self, case_id: &str) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let delivered: Option<String> = conn
+            .query_row("SELECT state FROM bundles WHERE case_id = ?1", [case_id], |r| r.get(0))
+            .optional()?;
+        if delivered.as_deref() != Some("delivered") {
+            return Err(StoreError::Conflict(format!("case {case_id} has no receipt yet; originals are kept")));
+        }
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT i.sha256 FROM items i WHERE i.case_id = ?1 AND NOT EXISTS (
+                SELECT 1 FROM items o LEFT JOIN bundles b ON b.case_id = o.case_id
+                WHERE o.sha256 = i.sha256 AND o.case_id <> i.case_id AND COALESCE(b.state, '') <> 'delivered')",
+        )?;
+        let shas: Vec<String> = stmt.query_map([case_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let now = Utc::now().to_rfc3339();
+        for sha in &shas {
+            // Record first: a crash between the two leaves the blob on disk (purged again next
+            // time), never a purged original that reconciliation would report as missing.
+            conn.execute("INSERT OR IGNORE INTO purged (sha256, purged_at) VALUES (?1, ?2)", params![sha, now])?;
+            self.blobs.remove(sha)?;
+        }
+        Ok(shas.len())
+    }
 }

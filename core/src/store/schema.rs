@@ -54,6 +54,10 @@ const MIGRATIONS: &[&str] = &[
         url TEXT,
         done INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (bundle_id, sha256)
+    );
+    CREATE TABLE purged (
+        sha256 TEXT PRIMARY KEY,
+        purged_at TEXT NOT NULL
     );",
 ];
 

@@ -1,0 +1,203 @@
+//! Upload throughput on loopback: kancha-server against @tus/server (npm), same client, same
+//! files, same run. Prints MB/s, server CPU per 100 MB, p99 latency, and kancha's ratio to the
+//! baseline. Run with `cargo run -p xtask -- bench upload` (which installs the peers).
+//!
+//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LARGE: usize = 256 << 20;
+const SMALL: usize = 1 << 20;
+const CONCURRENT: usize = 100;
+
+/// Result of one load against one server.
+struct Measured {
+    mb_per_s: f64,
+    cpu_s_per_100mb: f64,
+    p99_ms: f64,
+}
+
+/// Where and how to upload.
+#[derive(Clone)]
+struct Endpoint {
+    name: &'static str,
+    endpoint: String,
+    token: Option<String>,
+}
+
+/// A server under test, as its own process so its CPU time can be read.
+struct Target {
+    ep: Endpoint,
+    child: Child,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// User + system CPU seconds of a process, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+async fn wait_ready(url: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.request(reqwest::Method::OPTIONS, url).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{url} did not come up");
+}
+
+fn start_kancha(dir: &Path) -> Target {
+    let exe = env!("CARGO_BIN_EXE_kancha");
+    let out = Command::new(exe).args(["token", "create", "--role", "surveyor", "--person", "bench", "--data-dir"]).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let port = free_port();
+    let child = Command::new(exe)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Target { ep: Endpoint { name: "kancha-server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: Some(token) }, child }
+}
+
+fn start_tus_node(node_modules: &Path, dir: &Path) -> Target {
+    let port = free_port();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/tus_node_server.cjs");
+    let child = Command::new("node")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(dir)
+        .env("NODE_PATH", node_modules)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    Target { ep: Endpoint { name: "@tus/server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: None }, child }
+}
+
+/// Creates an upload and sends all bytes in one PATCH; returns the elapsed time.
+async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared) -> Duration {
+    let started = Instant::now();
+    let mut create = client
+        .post(&t.endpoint)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", data.len().to_string());
+    if let Some(tok) = &t.token {
+        create = create.bearer_auth(tok);
+    }
+    let resp = create.send().await.unwrap();
+    assert_eq!(resp.status(), 201, "{}: creation failed", t.name);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = if location.starts_with("http") { location } else { format!("{}{}", t.endpoint.split("/v1/").next().unwrap(), location) };
+    let mut patch = client
+        .patch(&url)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Offset", "0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(data.to_vec());
+    if let Some(tok) = &t.token {
+        patch = patch.bearer_auth(tok);
+    }
+    let resp = patch.send().await.unwrap();
+    assert_eq!(resp.status(), 204, "{}: PATCH failed", t.name);
+    assert_eq!(resp.headers()["upload-offset"].to_str().unwrap(), data.len().to_string());
+    started.elapsed()
+}
+
+mod bytes_like {
+    /// Bytes shared between concurrent uploads without copying per task.
+    pub type Shared = std::sync::Arc<Vec<u8>>;
+}
+
+fn p99(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64) * 0.99).ceil() as usize - 1;
+    v[i.min(v.len() - 1)].as_secs_f64() * 1000.0
+}
+
+async fn measure(t: &Target, concurrent: bool) -> Measured {
+    let client = reqwest::Client::new();
+    let pid = t.child.id();
+    let cpu0 = cpu_seconds(pid);
+    let started = Instant::now();
+    let (total, latencies) = if concurrent {
+        let data: bytes_like::Shared = std::sync::Arc::new(pattern(SMALL));
+        let tasks: Vec<_> = (0..CONCURRENT)
+            .map(|_| {
+                let (client, data) = (client.clone(), data.clone());
+                let ep = t.ep.clone();
+                tokio::spawn(async move { upload(&client, &ep, data).await })
+            })
+            .collect();
+        let mut lat = Vec::new();
+        for task in tasks {
+            lat.push(task.await.unwrap());
+        }
+        (SMALL * CONCURRENT, lat)
+    } else {
+        let data: bytes_like::Shared = std::sync::Arc::new(pattern(LARGE));
+        (LARGE, vec![upload(&client, &t.ep, data).await])
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(pid) - cpu0;
+    let mb = total as f64 / 1e6;
+    Measured { mb_per_s: mb / secs, cpu_s_per_100mb: cpu / mb * 100.0, p99_ms: p99(latencies) }
+}
+
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+fn node_modules() -> Option<PathBuf> {
+    let p = PathBuf::from(std::env::var_os("KANCHA_TOOLS")?).join("node/node_modules");
+    p.join("@tus/server").exists().then_some(p)
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let kancha = start_kancha(&dir.path().join("kancha"));
+        wait_ready(&kancha.ep.endpoint).await;
+        let baseline = node_modules().map(|nm| {
+            let d = dir.path().join("tus-node");
+            std::fs::create_dir_all(&d).unwrap();
+            start_tus_node(&nm, &d)
+        });
+        if let Some(b) = &baseline {
+            wait_ready(&b.ep.endpoint).await;
+        } else {
+            println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline");
+        }
+        for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
+            println!("== {label}");
+            let k = measure(&kancha, concurrent).await;
+            println!("  kancha-server : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", k.mb_per_s, k.cpu_s_per_100mb, k.p99_ms);
+            if let Some(b) = &baseline {
+                let m = measure(b, concurrent).await;
+                println!("  @tus/server   : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", m.mb_per_s, m.cpu_s_per_100mb, m.p99_ms);
+                println!("  ratio kancha/@tus/server throughput: {:.2}x", k.mb_per_s / m.mb_per_s);
+            }
+        }
+    });
+}

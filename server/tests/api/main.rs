@@ -1,0 +1,9 @@
+//! The companion server driven over real HTTP on 127.0.0.1, with a real SQLite file and blob
+//! directory in a temporary data directory. One test binary keeps link time low.
+
+mod auth;
+mod cases;
+mod common;
+mod lifecycle;
+mod reports;
+mod tus;
