@@ -1,9 +1,11 @@
-//! Project tasks: `demo` (README's run command), `test` (README's test command), `peers`, `bench`.
+//! Project tasks: `demo` (README's run command), `test` (README's test command), `peers`, `bench`,
+//! `bindings` (the mobile library and its generated Kotlin and Swift).
 //!
 //! Third-party peers used by tests and benchmarks (npm and PyPI packages, Debian tools) are
 //! installed into `build/tools/` by `peers`, which `test` runs first, so a fresh machine needs
 //! nothing but Rust, Node.js and Python.
 
+mod bindings;
 mod peers;
 
 use anyhow::{bail, Context, Result};
@@ -18,8 +20,10 @@ fn main() -> Result<()> {
         Some("test") => test(&root, &args[1..]),
         Some("peers") => peers::install(&root),
         Some("bench") => bench(&root, &args[1..]),
+        Some("bindings") => bindings::run(&root, &args[1..]),
+        Some("sdk-demo") => bindings::demo(&root),
         _ => {
-            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]>");
+            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]|bindings [--debug]|sdk-demo>");
             bail!("unknown task")
         }
     }

@@ -7,11 +7,23 @@ use anyhow::Result;
 use std::path::Path;
 use std::process::Command;
 
-/// Debian packages: (command that proves it is installed, package).
-const APT: &[(&str, &str)] = &[("exiftool", "libimage-exiftool-perl"), ("djpeg", "libjpeg-turbo-progs"), ("unzip", "unzip")];
+/// Debian packages: (command, or absolute file, that proves it is installed; package).
+/// libjna-java is JNA for the Kotlin suite on the JVM; clang checks the generated Swift C header.
+const APT: &[(&str, &str)] = &[
+    ("exiftool", "libimage-exiftool-perl"),
+    ("djpeg", "libjpeg-turbo-progs"),
+    ("unzip", "unzip"),
+    ("/usr/share/java/jna.jar", "libjna-java"),
+    ("clang", "clang"),
+];
+
+/// Jars from Debian packages, copied under build/tools so tests find them like any other peer.
+const JARS: &[(&str, &str)] = &[("/usr/share/java/jna.jar", "java/jna.jar")];
 
 /// npm packages, installed into build/tools/node.
 const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1"];
+/// kotlin-compiler is kotlinc for the Kotlin suite (it ships kotlin-stdlib in its lib/).
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1", "kotlin-compiler@2.4.20"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
@@ -33,7 +45,7 @@ pub fn install(root: &Path) -> Result<()> {
     let tools = root.join("build/tools");
     std::fs::create_dir_all(&tools)?;
     let missing: Vec<&str> =
-        APT.iter().filter(|(bin, _)| !on_path(bin)).map(|(_, pkg)| *pkg).collect();
+        APT.iter().filter(|(bin, _)| !installed(bin)).map(|(_, pkg)| *pkg).collect();
     if !missing.is_empty() {
         let sudo = if is_root() { vec![] } else { vec!["sudo"] };
         let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
@@ -47,6 +59,13 @@ pub fn install(root: &Path) -> Result<()> {
         }
         inst.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-q", "--no-install-recommends"]);
         crate::run(root, inst.args(&missing))?;
+    }
+    for (from, to) in JARS {
+        let to = tools.join(to);
+        if !to.exists() {
+            std::fs::create_dir_all(to.parent().expect("a jar path has a folder"))?;
+            std::fs::copy(from, &to)?;
+        }
     }
     if !NPM.is_empty() {
         let node = tools.join("node");
@@ -82,6 +101,14 @@ fn package_name(spec: &str) -> &str {
         Some(0) | None => spec,
         Some(i) => &spec[..i],
     }
+}
+
+/// A command on PATH, or an absolute file that exists.
+fn installed(what: &str) -> bool {
+    if what.starts_with('/') {
+        return Path::new(what).exists();
+    }
+    on_path(what)
 }
 
 fn on_path(bin: &str) -> bool {

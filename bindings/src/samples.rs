@@ -1,0 +1,18 @@
+//! The sample photo set, for demos and tests that have no camera.
+
+use kancha_core::sample;
+
+/// A generated sample photo: the file name says what is special about it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SamplePhoto {
+    /// File name (`front_45.jpg`, `blurred.jpg`, …).
+    pub name: String,
+    /// JPEG bytes with EXIF as a phone writes it.
+    pub bytes: Vec<u8>,
+}
+
+/// The standard sample set (good, blurred, dark, no EXIF, edited, …); takes about a second.
+#[uniffi::export]
+pub fn sample_photos() -> Vec<SamplePhoto> {
+    sample::standard_set().into_iter().map(|s| SamplePhoto { bytes: s.spec.jpeg(), name: s.name }).collect()
+}
