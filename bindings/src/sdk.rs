@@ -168,6 +168,7 @@ impl KanchaSdk {
         review.vins = input.vins.clone();
         let earlier = stored::earlier_fingerprints(&inner.store, &case_id)?;
         let list: Checklist = input.checklist.into();
+        let earlier = checks::duplicates::EarlierIndex::new(earlier);
         let report = checks::review::review(&review, &[list], &earlier, chrono::Utc::now(), &inner.checks, metres);
         Ok(report.into())
     }

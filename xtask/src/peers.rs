@@ -20,10 +20,9 @@ const APT: &[(&str, &str)] = &[
 /// Jars from Debian packages, copied under build/tools so tests find them like any other peer.
 const JARS: &[(&str, &str)] = &[("/usr/share/java/jna.jar", "java/jna.jar")];
 
-/// npm packages, installed into build/tools/node.
-const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1"];
+/// npm packages, installed into build/tools/node: tus peers for interop tests and benchmarks;
 /// kotlin-compiler is kotlinc for the Kotlin suite (it ships kotlin-stdlib in its lib/).
-const NPM: &[&str] = &["tus-js-client@4", "@tus/server@1", "@tus/file-store@1", "kotlin-compiler@2.4.20"];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1", "kotlin-compiler@2.4.20"];
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
