@@ -6,5 +6,6 @@ mod bundles;
 mod cases;
 mod common;
 mod lifecycle;
+mod outbox;
 mod reports;
 mod tus;
