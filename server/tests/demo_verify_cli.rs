@@ -1,4 +1,5 @@
-//! `kancha demo` seals and exports a bundle; `kancha verify` accepts it and names a tampered item.
+//! `kancha demo` runs a survey against its own server and exports the bundle; `kancha verify`
+//! accepts it and names a tampered item.
 
 use serde_json::Value;
 use std::process::Command;
@@ -15,6 +16,8 @@ fn the_demo_bundle_verifies_and_a_flipped_byte_is_named() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("The photo is blurred"), "{stdout}");
     assert!(stdout.contains("store consistent: true"), "{stdout}");
+    assert!(stdout.contains("delivered 1 bundle; server receipt: {"), "the demo delivers to its server: {stdout}");
+    assert!(stdout.contains("\"on_time\":1"), "the server reports the on-time arrival: {stdout}");
     let zip = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -208,3 +208,24 @@ fn an_exported_bundle_verifies_offline_and_unzip_can_read_it() {
     assert_eq!(err.failures[0].code, FailureCode::HashMismatch);
     assert!(err.failures[0].item_id.is_some());
 }
+
+#[test]
+fn a_device_clock_moved_backwards_mid_survey_keeps_order_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let case = store.create_case(NewCase { report_no: "RPT-CLOCK".into(), ..Default::default() }).unwrap();
+    let start = Utc::now();
+    let mut blobs = HashMap::new();
+    // The second photo's device clock is an hour behind the first (the user changed the time).
+    for (i, minutes) in [0i64, -60, -59].iter().enumerate() {
+        let bytes = PhotoSpec::plain(900, 700).with_scene(Scene::Street { seed: 90 + i as u64 }).jpeg();
+        let device = DeviceContext { clock: start + chrono::Duration::minutes(*minutes), fix: None };
+        let got = capture_photo(&store, &case.id, "damage_close", &bytes, &device, &CaptureConfig::default()).unwrap();
+        blobs.insert(got.item.sha256, bytes);
+    }
+    let sealed = seal(&store, &case.id, &store.device_key().unwrap(), SealFacts::default()).unwrap();
+    let ok = bundle::verify(&sealed.manifest, &sealed.signature, &Blobs(blobs)).unwrap();
+    let seqs: Vec<u64> = ok.manifest.items.iter().map(|i| i.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3], "capture order, not clock order");
+    assert!(ok.manifest.items[1].device_time < ok.manifest.items[0].device_time, "the device times are kept as recorded");
+}

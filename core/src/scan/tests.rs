@@ -76,24 +76,6 @@ fn detected_corners_are_within_1_5_percent_of_the_page_diagonal() {
     assert!(mean <= 0.015, "mean corner error {:.2} %", mean * 100.0);
 }
 
-#[test]
-#[ignore]
-fn dump_synthetic_set() {
-    for (i, (_, photo)) in synthetic_set().iter().enumerate() {
-        let mut p = photo.clone();
-        if let Ok(d) = detect::find_page(photo, 0.5) {
-            eprintln!("{i}: {:?}", d.corners.to_flat().map(|v| v.round()));
-            for c in d.corners.0 {
-                for dy in -3i32..=3 { for dx in -3i32..=3 {
-                    let (x, y) = (c.x as i32 + dx, c.y as i32 + dy);
-                    if x >= 0 && y >= 0 && (x as u32) < W && (y as u32) < H { p.put_pixel(x as u32, y as u32, image::Rgb([255, 0, 0])); }
-                }}
-            }
-        }
-        p.save(format!("/tmp/synth{i}.png")).unwrap();
-    }
-}
-
 fn bare_surface(surface: Surface, seed: u64) -> RgbImage {
     let page = render_page(16, 16, 0);
     photograph(&page, &Shot { width: W, height: H, corners: None, surface, blur: 1.0, shadow: 0.3, noise: 5.0, glare: false, seed })
@@ -219,25 +201,6 @@ fn a_tiny_image_is_refused() {
     assert!(matches!(err, ScanError::ImageTooSmall { width: 150, height: 100, .. }), "{err}");
     let not_an_image = scan_photo(b"not a photo", &ScanRequest::default()).unwrap_err();
     assert!(matches!(not_an_image, ScanError::Undecodable(_)));
-}
-
-#[test]
-#[ignore]
-fn print_edge_spread() {
-    for blur in [0.5, 1.0, 1.5, 2.0, 3.0, 4.0] {
-        let (q, photo) = card_shot(CARD, blur, false);
-        let c = Catalogue::builtin();
-        let f = flatten(&photo, &q, &c.geometry(c.profile(Some(DocType::IdCard))), Mode::Colour, Interpolation::Smooth);
-        eprintln!("blur {blur}: spread {:?} glare {}", quality::edge_spread(&f.gray), quality::glare_fraction(&f.gray));
-    }
-    let (q, photo) = card_shot(CARD, 1.0, true);
-    let c = Catalogue::builtin();
-    let f = flatten(&photo, &q, &c.geometry(c.profile(Some(DocType::IdCard))), Mode::Colour, Interpolation::Smooth);
-    eprintln!("glare: {}", quality::glare_fraction(&f.gray));
-    for (i, (s, photo)) in synthetic_set().iter().enumerate() {
-        let f = flatten(photo, &s.corners.unwrap(), &c.geometry(c.profile(Some(DocType::ClaimForm))), Mode::BlackWhite, Interpolation::Smooth);
-        eprintln!("set {i} blur {}: spread {:?} glare {}", s.blur, quality::edge_spread(&f.gray), quality::glare_fraction(&f.gray));
-    }
 }
 
 mod filing {

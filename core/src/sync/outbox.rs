@@ -168,6 +168,11 @@ pub fn deliver(
         uploads.insert(item.id.clone(), upload_id(&done.url));
     }
     listener.on_event(SyncEvent::Progress { bundle_id: entry.bundle_id.clone(), done: total, total });
+    // A stop between the last upload and the manifest leaves every upload done and recorded:
+    // the next run submits at once, sending no byte again.
+    if cancel.is_cancelled() {
+        return Err(SyncError::Cancelled.into());
+    }
     let receipt = submit(settings, &manifest, entry, &uploads)?;
     store.finish_bundle(&entry.bundle_id, BundleState::Delivered, &receipt)?;
     if settings.retention == Retention::PurgeOriginals {

@@ -12,17 +12,24 @@ use kancha_core::sync::tus::{CancelToken, TusClient, TusConfig};
 use kancha_core::sync::{deliver_pending, DeliveryError, SyncEvent, SyncListener, SyncSettings};
 use std::sync::{Arc, Mutex};
 
-/// Records events; optionally cancels after the first progress report (the app stopping sync).
+/// Records events; optionally cancels on the first progress report, or once all bytes are up
+/// (the app stopping sync, or being killed, at that moment).
 #[derive(Default)]
 struct Events {
     seen: Mutex<Vec<SyncEvent>>,
     cancel_on_progress: Option<CancelToken>,
+    cancel_when_all_uploaded: Option<CancelToken>,
 }
 
 impl SyncListener for Events {
     fn on_event(&self, e: SyncEvent) {
         if let (SyncEvent::Progress { .. }, Some(c)) = (&e, &self.cancel_on_progress) {
             c.cancel();
+        }
+        if let (SyncEvent::Progress { done, total, .. }, Some(c)) = (&e, &self.cancel_when_all_uploaded) {
+            if done == total {
+                c.cancel();
+            }
         }
         self.seen.lock().unwrap().push(e);
     }
@@ -121,4 +128,27 @@ async fn a_corrupt_original_is_reported_and_never_sent() {
     assert_eq!(store.bundle_for_case("OB-3").unwrap().unwrap().state, BundleState::Queued, "kept, not dropped");
     let (_, case) = s.get("/v1/cases/OB-3", &s.admin.clone()).await;
     assert_eq!(case["bundles"].as_array().unwrap().len(), 0, "nothing submitted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_between_the_last_upload_and_the_manifest_it_submits_without_resending() {
+    let s = Server::start().await;
+    let (_d, store, token) = sealed_device_case(&s, "OB-4").await;
+    let cancel = CancelToken::new();
+    let stopping = Arc::new(Events { cancel_when_all_uploaded: Some(cancel.clone()), ..Default::default() });
+    run(store.clone(), settings(&s, &token), stopping, cancel).await.unwrap_err();
+    let bundle = store.bundle_for_case("OB-4").unwrap().unwrap();
+    let states: Vec<_> =
+        store.items("OB-4").unwrap().iter().map(|i| store.upload_state(&bundle.bundle_id, &i.sha256).unwrap()).collect();
+    assert!(states.iter().all(|(url, done)| url.is_some() && *done), "every upload done: {states:?}");
+    let (_, case) = s.get("/v1/cases/OB-4", &s.admin.clone()).await;
+    assert_eq!(case["bundles"].as_array().unwrap().len(), 0, "no manifest yet");
+    let events = Arc::new(Events::default());
+    assert_eq!(run(store.clone(), settings(&s, &token), events.clone(), CancelToken::new()).await.unwrap(), 1);
+    // No upload was made again: the only progress reported is the final total.
+    let progress: Vec<_> =
+        events.seen.lock().unwrap().iter().filter(|e| matches!(e, SyncEvent::Progress { .. })).cloned().collect();
+    assert_eq!(progress.len(), 1, "{progress:?}");
+    let (_, case) = s.get("/v1/cases/OB-4", &s.admin.clone()).await;
+    assert_eq!(case["bundles"].as_array().unwrap().len(), 1);
 }
