@@ -211,7 +211,9 @@ impl KanchaSdk {
     /// Seals the case into a signed bundle queued for upload; sealing again returns the same bundle.
     pub fn seal(&self, case_id: String) -> Result<SealedBundle, KanchaError> {
         let inner = self.live()?;
-        let facts = SealFacts { device: inner.device.clone(), ..SealFacts::default() };
+        // The arrival clock's status goes into the signed manifest, so the server learns a proven arrival.
+        let arrival = inner.arrival.status(&case_id).ok().and_then(|s| serde_json::to_value(s).ok());
+        let facts = SealFacts { device: inner.device.clone(), arrival, ..SealFacts::default() };
         let before = inner.store.bundle_for_case(&case_id)?.is_some();
         let entry = bundle::seal(&inner.store, &case_id, inner.signer.as_ref(), facts)?;
         if !before {
