@@ -80,7 +80,7 @@ fun main(args: Array<String>) {
             check(listed.contains("\"$caseId\"")) { "the server did not list $caseId for $person" }
             val scene = GeoPoint(31.2304, 121.4737, GeoDatum.WGS84)
             val case = sdk.createCase(NewCaseInput(id = caseId, reportNo = "RPT-$caseId", policyNo = "PDAA2026310000000001",
-                plate = "沪A·12345", accidentAt = dispatchedAt.minus(Duration.ofMinutes(10)), scene = scene, dispatchedAt = dispatchedAt))
+                plate = "沪A·12345", accidentAt = sampleAccidentTime(), scene = scene, dispatchedAt = dispatchedAt))
             val clock = sdk.watchArrival(case.id, "urban")
             println("arrival clock: ${clock.state}, deadline ${clock.deadline}, ${clock.minutesLeft} min left")
 
@@ -115,7 +115,11 @@ fun main(args: Array<String>) {
             val review = sdk.review(case.id, ReviewInput(checklist = ChecklistKind.SELF_SERVICE_SINGLE_VEHICLE,
                 vehicles = listOf(VehicleInput(insured = true, damagedParts = listOf("front_bumper"))), flags = emptyMap(), vins = emptyList()))
             println("checklist ${review.checklist.id}: " + if (review.checklist.complete) "complete" else "incomplete")
-            for (r in review.checklist.requirements) println("    %-22s %s (%d of %d)".format(r.shot, r.status, r.passed.toInt(), r.required.toInt()))
+            for (r in review.checklist.requirements) println("    %-28s %s (%d of %d)".format(r.shot, r.status, r.passed.toInt(), r.required.toInt()))
+            for (f in review.caseFindings) println("    case finding ${f.code} (${f.severity}): ${f.message}")
+            for (f in review.itemFindings.filter { it.finding.severity != FindingSeverity.INFO }.distinctBy { it.finding.code }) {
+                println("    finding ${f.finding.code} (${f.finding.severity}): ${f.finding.message}")
+            }
 
             val bundle = sdk.seal(case.id)
             val zip = File(out, "bundle-${bundle.bundleId}.zip")
@@ -125,7 +129,9 @@ fun main(args: Array<String>) {
             check(delivered.await(120, TimeUnit.SECONDS)) { "the bundle was not delivered within 2 minutes" }
             sdk.stopSync()
             println("server receipt: $receipt")
-            println("server case: arrival ${field(call(base, "GET", "/v1/cases/$caseId", token), "verdict").ifEmpty { "?" }}")
+            val onServer = call(base, "GET", "/v1/cases/$caseId", token)
+            println("server case: arrival ${field(onServer, "status")}, arrived_at ${field(onServer, "arrived_at")} " +
+                "(recorded from the bundle's signed arrival clock)")
         }
     }
     println("server arrival report by surveyor: " + call(base, "GET", "/v1/reports/arrivals?by=surveyor", admin))

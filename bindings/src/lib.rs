@@ -19,7 +19,7 @@ pub use arrival::{ArrivalInfo, ArrivalState, FixOutcome};
 pub use error::{ForeignError, KanchaError};
 pub use events::{EventListener, SdkEvent, Subscription};
 pub use review::{CaseReviewInfo, ChecklistInfo, ChecklistKind, ItemFindingInfo, RequirementInfo, RequirementStatus, ReviewInput, VehicleInput};
-pub use samples::{sample_document_photo, sample_photos, SampleDocument, SamplePhoto};
+pub use samples::{sample_accident_time, sample_document_photo, sample_photos, SampleDocument, SamplePhoto};
 pub use sdk::{sdk_version, KanchaSdk, SdkConfig};
 pub use scan::{CapturedScan, ScanInput};
 pub use signer::PlatformSigner;

@@ -32,3 +32,9 @@ pub fn sample_document_photo() -> SampleDocument {
     let (bytes, corners) = sample::document_photo();
     SampleDocument { bytes, corners: corners.to_vec() }
 }
+
+/// When the sample photos say they were taken (their EXIF time): use it as the accident time in demos.
+#[uniffi::export]
+pub fn sample_accident_time() -> std::time::SystemTime {
+    sample::sample_accident_time().into()
+}

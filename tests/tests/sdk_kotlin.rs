@@ -1,6 +1,6 @@
 //! The SDK through its generated bindings: the Kotlin suite on the JVM (JNA) and the Swift C
-//! header under clang. Builds kancha-ffi and uniffi-bindgen, generates once, compiles the Kotlin
-//! suite once (kotlinc is slow), then runs it against a real kancha-server on a free loopback port.
+//! header under clang. Generates once from the kancha-ffi library cargo built for this test,
+//! compiles the Kotlin suite once (kotlinc is slow), then runs it against a real kancha-server on a free loopback port.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,8 +10,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+/// Where cargo put this test and its dependencies, kancha-ffi's cdylib among them.
+fn deps_dir() -> PathBuf {
+    std::env::current_exe().expect("test path").parent().expect("deps dir").to_path_buf()
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -22,23 +23,25 @@ fn run(cmd: &mut Command) -> String {
     text
 }
 
-/// Builds the debug library and generator, generates Kotlin and Swift once per test binary.
+/// Generates Kotlin and Swift once per test binary from the library cargo built for this test
+/// (a dev-dependency), with the generator linked in: no second cargo build.
 fn generated() -> &'static PathBuf {
     static GEN: OnceLock<PathBuf> = OnceLock::new();
     GEN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        run(Command::new(cargo).current_dir(root()).args(["build", "-q", "-p", "kancha-ffi", "-p", "uniffi-bindgen"]));
-        let debug = target_dir().join("debug");
-        let out = target_dir().join("kancha-bindings-test");
-        for lang in ["kotlin", "swift"] {
-            let dir = out.join(lang);
+        use uniffi_bindgen::bindings::{generate, GenerateOptions, TargetLanguage};
+        let lib = deps_dir().join(if cfg!(target_os = "macos") { "libkancha_ffi.dylib" } else { "libkancha_ffi.so" });
+        assert!(lib.exists(), "cargo did not build {}", lib.display());
+        let out = deps_dir().parent().expect("profile dir").join("kancha-bindings-test");
+        for (lang, dir) in [(TargetLanguage::Kotlin, "kotlin"), (TargetLanguage::Swift, "swift")] {
+            let dir = out.join(dir);
             let _ = std::fs::remove_dir_all(&dir);
-            run(Command::new(debug.join("uniffi-bindgen"))
-                .current_dir(root())
-                .args(["generate", "--no-format", "--library"])
-                .arg(debug.join("libkancha_ffi.so"))
-                .args(["--language", lang, "--out-dir"])
-                .arg(&dir));
+            let options = GenerateOptions {
+                languages: vec![lang],
+                source: camino::Utf8PathBuf::from_path_buf(lib.clone()).expect("UTF-8 path"),
+                out_dir: camino::Utf8PathBuf::from_path_buf(dir).expect("UTF-8 path"),
+                ..GenerateOptions::default()
+            };
+            generate(options).expect("uniffi-bindgen generates from the library");
         }
         out
     })
@@ -110,7 +113,7 @@ fn the_kotlin_suite_drives_the_sdk_on_the_jvm() {
     let server = Server::start();
     let classpath = std::env::join_paths([&jar, &jna, &stdlib]).expect("classpath");
     let out = Command::new("java")
-        .arg(format!("-Djna.library.path={}", target_dir().join("debug").display()))
+        .arg(format!("-Djna.library.path={}", deps_dir().display()))
         .arg("-cp")
         .arg(classpath)
         .arg("SdkTestKt")
