@@ -113,30 +113,11 @@ pub fn flatten_gray(img: &RgbImage, quad: &Quad, (w, h): (u32, u32), interp: Int
     // Convert only the part of the photo under the page to grey, once: the warp then reads one
     // byte per tap instead of three, and a smaller block of memory.
     let region = GrayRegion::new(img, quad);
-    let (gw, gh) = (region.w as f32, region.h as f32);
-    let (ox, oy) = (region.x0 as f32, region.y0 as f32);
-    let g = &region.px;
-    let stride = region.w;
     let mut out = vec![0u8; (w * h) as usize];
     if samples == 1 {
         linear_gray(&region, &hom, w, &mut out, Kernel::best());
     } else {
-        let mut acc = vec![0f32; (w * h) as usize];
-        for_each_sample(&hom, w, h, samples, |o, x, y, wt| {
-            let xc = (x - ox).clamp(0.0, gw - 1.0);
-            let yc = (y - oy).clamp(0.0, gh - 1.0);
-            let xi = (xc as usize).min(stride - 2);
-            let yi = (yc as usize).min(region.h - 2);
-            let (fx, fy) = (xc - xi as f32, yc - yi as f32);
-            let i = yi * stride + xi;
-            let (a, b, c, d) = (g[i] as f32, g[i + 1] as f32, g[i + stride] as f32, g[i + stride + 1] as f32);
-            let top = a + (b - a) * fx;
-            let bot = c + (d - c) * fx;
-            acc[o] += (top + (bot - top) * fy) * wt;
-        });
-        for (o, v) in out.iter_mut().zip(acc) {
-            *o = (v + 0.5).min(255.0) as u8;
-        }
+        smooth_gray(&region, &hom, w, samples, &mut out, Kernel::best());
     }
     GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
 }
@@ -193,27 +174,72 @@ struct RowWarp<'a> {
     max: (i32, i32),
 }
 
-/// The bilinear warp for one sample per pixel, row by row, in 8-bit fixed point. The vector and
-/// scalar kernels do the same arithmetic in the same order, so they give the same bytes.
-fn linear_gray(region: &GrayRegion, hom: &Homography, w: u32, out: &mut [u8], kernel: Kernel) {
-    // Source positions in fixed point with 8 fractional bits (OpenCV's INTER_LINEAR uses 5).
-    let rw = RowWarp {
-        g: &region.px,
-        stride: region.w,
-        m: hom.0.map(|v| v as f32),
-        origin: (region.x0 as f32 * 256.0, region.y0 as f32 * 256.0),
-        // Clamped in integers so a pixel on the page's very edge never reads outside.
-        max: (((region.w - 2) * 256 + 255) as i32, ((region.h - 2) * 256 + 255) as i32),
-    };
-    for (v, row) in out.chunks_exact_mut(w as usize).enumerate() {
+impl<'a> RowWarp<'a> {
+    /// The per-row warp of `region` through the output-to-photo mapping `m`.
+    fn new(region: &'a GrayRegion, m: [f64; 9]) -> RowWarp<'a> {
+        RowWarp {
+            g: &region.px,
+            stride: region.w,
+            m: m.map(|v| v as f32),
+            // Source positions in fixed point with 8 fractional bits (OpenCV's INTER_LINEAR uses 5).
+            origin: (region.x0 as f32 * 256.0, region.y0 as f32 * 256.0),
+            // Clamped in integers so a pixel on the page's very edge never reads outside.
+            max: (((region.w - 2) * 256 + 255) as i32, ((region.h - 2) * 256 + 255) as i32),
+        }
+    }
+
+    /// Output row `v` (fractional for sub-pixel samples), with the given kernel.
+    fn row(&self, v: f32, row: &mut [u8], kernel: Kernel) {
         let done = match kernel {
             // SAFETY: Avx2 is only chosen when the CPU reports AVX2; the region has the 4 spare
             // bytes the gathers need.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => unsafe { simd::warp_row(&rw, v as f32, row) },
+            Kernel::Avx2 => unsafe { simd::warp_row(self, v, row) },
             Kernel::Scalar => 0,
         };
-        warp_row_scalar(&rw, v as f32, row, done);
+        warp_row_scalar(self, v, row, done);
+    }
+}
+
+/// The bilinear warp for one sample per pixel, row by row, in 8-bit fixed point. The vector and
+/// scalar kernels do the same arithmetic in the same order, so they give the same bytes.
+fn linear_gray(region: &GrayRegion, hom: &Homography, w: u32, out: &mut [u8], kernel: Kernel) {
+    let rw = RowWarp::new(region, hom.0);
+    for (v, row) in out.chunks_exact_mut(w as usize).enumerate() {
+        rw.row(v as f32, row, kernel);
+    }
+}
+
+/// `n`×`n` bilinear samples spread evenly over each output pixel, averaged: the same fast rows,
+/// shifted by a fraction of a pixel.
+fn smooth_gray(region: &GrayRegion, hom: &Homography, w: u32, n: u32, out: &mut [u8], kernel: Kernel) {
+    let offset = |k: u32| (k as f64 + 0.5) / n as f64 - 0.5;
+    // Shifting u by a constant is a change of the mapping's last column.
+    let shifted: Vec<RowWarp> = (0..n)
+        .map(|sx| {
+            let (m, d) = (hom.0, offset(sx));
+            RowWarp::new(region, [m[0], m[1], m[0] * d + m[2], m[3], m[4], m[3] * d + m[5], m[6], m[7], m[6] * d + m[8]])
+        })
+        .collect();
+    let count = (n * n) as usize;
+    // Rounded means of every possible sum (at most 9 × 255), looked up instead of divided.
+    let mean: Vec<u8> = (0..=count * 255).map(|s| ((s + count / 2) / count) as u8).collect();
+    let mut sum = vec![0u16; w as usize];
+    let mut sample = vec![0u8; w as usize];
+    for (v, row) in out.chunks_exact_mut(w as usize).enumerate() {
+        sum.fill(0);
+        for sy in 0..n {
+            let vv = (v as f64 + offset(sy)) as f32;
+            for rw in &shifted {
+                rw.row(vv, &mut sample, kernel);
+                for (s, &p) in sum.iter_mut().zip(&sample) {
+                    *s += p as u16;
+                }
+            }
+        }
+        for (o, &s) in row.iter_mut().zip(&sum) {
+            *o = mean[s as usize];
+        }
     }
 }
 
@@ -388,7 +414,12 @@ mod tests {
     }
 
     /// The flattening written the obvious way: f64 everywhere, luma from the exact weights.
-    fn reference_gray(img: &RgbImage, quad: &Quad, (w, h): (u32, u32)) -> GrayImage {
+    fn reference_gray(img: &RgbImage, quad: &Quad, size: (u32, u32)) -> GrayImage {
+        reference_smooth(img, quad, size, 1)
+    }
+
+    /// The obvious `n`×`n` supersampled flattening.
+    fn reference_smooth(img: &RgbImage, quad: &Quad, (w, h): (u32, u32), n: u32) -> GrayImage {
         let (wf, hf) = ((w - 1) as f64, (h - 1) as f64);
         let rect = [Point::new(0.0, 0.0), Point::new(wf, 0.0), Point::new(wf, hf), Point::new(0.0, hf)];
         let hom = Homography::from_points(&rect, &quad.0).unwrap();
@@ -397,14 +428,24 @@ mod tests {
             let p = img.get_pixel(x as u32, y as u32).0;
             0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64
         };
-        GrayImage::from_fn(w, h, |u, v| {
-            let p = hom.apply(Point::new(u as f64, v as f64));
+        let bilinear = |u: f64, v: f64| {
+            let p = hom.apply(Point::new(u, v));
             let (x, y) = (p.x.clamp(0.0, iw - 1.0), p.y.clamp(0.0, ih - 1.0));
             let (x0, y0) = (x.floor().min(iw - 2.0), y.floor().min(ih - 2.0));
             let (fx, fy) = (x - x0, y - y0);
             let top = luma(x0, y0) * (1.0 - fx) + luma(x0 + 1.0, y0) * fx;
             let bot = luma(x0, y0 + 1.0) * (1.0 - fx) + luma(x0 + 1.0, y0 + 1.0) * fx;
-            image::Luma([(top * (1.0 - fy) + bot * fy).round() as u8])
+            top * (1.0 - fy) + bot * fy
+        };
+        let off = |k: u32| (k as f64 + 0.5) / n as f64 - 0.5;
+        GrayImage::from_fn(w, h, |u, v| {
+            let mut sum = 0.0;
+            for sy in 0..n {
+                for sx in 0..n {
+                    sum += bilinear(u as f64 + off(sx), v as f64 + off(sy));
+                }
+            }
+            image::Luma([(sum / (n * n) as f64).round() as u8])
         })
     }
 
@@ -465,6 +506,23 @@ mod tests {
         let share = within as f64 / checked as f64;
         assert!(share >= 0.999, "{:.4} % of {checked} pixels within 1 grey level (worst {worst})", share * 100.0);
         assert!(worst <= 2, "worst difference {worst} grey levels");
+    }
+
+    #[test]
+    fn smooth_flattening_averages_like_a_plain_supersampler() {
+        let img = busy_photo(640, 480, 9);
+        // Shrunk 2.6× and 1.6×: three and two samples per axis.
+        for (quad, size, n) in [
+            (Quad([Point::new(20.0, 30.0), Point::new(610.0, 10.0), Point::new(630.0, 470.0), Point::new(5.0, 440.0)]), (240, 180), 3),
+            (Quad([Point::new(40.0, 20.0), Point::new(600.0, 60.0), Point::new(560.0, 450.0), Point::new(30.0, 400.0)]), (360, 270), 2),
+        ] {
+            assert_eq!(mapping(&quad, size.0, size.1, Interpolation::Smooth).1, n);
+            let got = flatten_gray(&img, &quad, size, Interpolation::Smooth);
+            let want = reference_smooth(&img, &quad, size, n);
+            let within = got.as_raw().iter().zip(want.as_raw()).filter(|(a, b)| a.abs_diff(**b) <= 1).count();
+            let worst = got.as_raw().iter().zip(want.as_raw()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+            assert!(within as f64 >= 0.999 * got.as_raw().len() as f64 && worst <= 2, "{n} samples: {within} of {} within 1, worst {worst}", got.as_raw().len());
+        }
     }
 
     #[test]
