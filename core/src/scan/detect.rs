@@ -390,7 +390,7 @@ fn line_quads(e: &EdgeMap) -> Vec<Quad> {
             }
         }
     }
-    peaks.sort_by(|a, b| b.0.cmp(&a.0));
+    peaks.sort_by_key(|b| std::cmp::Reverse(b.0));
     peaks.truncate(20);
     let lines: Vec<(f64, Line)> = peaks
         .iter()

@@ -203,7 +203,7 @@ const DEFAULT_NAME: &str = "document";
 
 impl DocProfile {
     /// The checklist key a scan of this type is filed under when the caller names none.
-    pub fn default_checklist_item<'a>(&'a self, doc: Option<DocType>) -> &'a str {
+    pub fn default_checklist_item(&self, doc: Option<DocType>) -> &str {
         self.checklist_items.first().map(String::as_str).unwrap_or_else(|| doc.map(DocType::as_str).unwrap_or(DEFAULT_NAME))
     }
 
