@@ -45,20 +45,23 @@ impl EdgeMap {
         let raw = img.as_raw();
         let f = factor as usize;
         let norm = 1.0 / (f * f) as f32;
+        // Each photo row is read once, front to back, into one row of per-block sums.
+        let mut acc = vec![[0u32; 3]; w];
+        let row_len = iw as usize * 3;
         for y in 0..h {
-            for x in 0..w {
-                let mut acc = [0u32; 3];
-                for yy in y * f..y * f + f {
-                    let row = yy * iw as usize * 3;
-                    for xx in x * f..x * f + f {
-                        let i = row + xx * 3;
-                        acc[0] += raw[i] as u32;
-                        acc[1] += raw[i + 1] as u32;
-                        acc[2] += raw[i + 2] as u32;
+            acc.fill([0; 3]);
+            for row in raw[y * f * row_len..(y * f + f).min(ih as usize) * row_len].chunks_exact(row_len) {
+                for (a, block) in acc.iter_mut().zip(row.chunks_exact(3 * f)) {
+                    for px in block.chunks_exact(3) {
+                        a[0] += px[0] as u32;
+                        a[1] += px[1] as u32;
+                        a[2] += px[2] as u32;
                     }
                 }
+            }
+            for (x, a) in acc.iter().enumerate() {
                 for c in 0..3 {
-                    planes[c][y * w + x] = acc[c] as f32 * norm;
+                    planes[c][y * w + x] = a[c] as f32 * norm;
                 }
             }
         }
@@ -387,7 +390,7 @@ fn line_quads(e: &EdgeMap) -> Vec<Quad> {
             }
         }
     }
-    peaks.sort_by(|a, b| b.0.cmp(&a.0));
+    peaks.sort_by_key(|b| std::cmp::Reverse(b.0));
     peaks.truncate(20);
     let lines: Vec<(f64, Line)> = peaks
         .iter()

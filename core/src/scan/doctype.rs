@@ -137,6 +137,8 @@ pub struct DocProfile {
     pub format: String,
     /// Enhancement mode.
     pub mode: Mode,
+    /// Checklist document keys a filed scan of this type may satisfy; the first is the default.
+    pub checklist_items: Vec<String>,
 }
 
 /// The page geometry a profile resolves to.
@@ -179,6 +181,14 @@ pub enum CatalogueError {
     /// A document type (or `document`) has no profile.
     #[error("document-type catalogue has no entry for {0}")]
     MissingType(String),
+    /// A checklist key is not lower snake case.
+    #[error("document type {doc} names checklist item {key:?}, which is not a lower-snake-case key")]
+    BadChecklistKey {
+        /// The document type.
+        doc: String,
+        /// The key it names.
+        key: String,
+    },
     /// A profile names a format that is not defined.
     #[error("document type {doc} names unknown format {format:?}")]
     UnknownFormat {
@@ -191,6 +201,22 @@ pub enum CatalogueError {
 
 const DEFAULT_NAME: &str = "document";
 
+impl DocProfile {
+    /// The checklist key a scan of this type is filed under when the caller names none.
+    pub fn default_checklist_item(&self, doc: Option<DocType>) -> &str {
+        self.checklist_items.first().map(String::as_str).unwrap_or_else(|| doc.map(DocType::as_str).unwrap_or(DEFAULT_NAME))
+    }
+
+    /// Whether a scan of this type may be filed under checklist key `key`: one of its
+    /// checklist items, or its own name; an untyped document may go under any key.
+    pub fn may_satisfy(&self, doc: Option<DocType>, key: &str) -> bool {
+        match doc {
+            None => true,
+            Some(d) => key == d.as_str() || self.checklist_items.iter().any(|k| k == key),
+        }
+    }
+}
+
 impl Catalogue {
     /// Reads and checks a catalogue (the built-in one or a branch's own).
     pub fn from_json(text: &str) -> Result<Catalogue, CatalogueError> {
@@ -202,6 +228,9 @@ impl Catalogue {
             let p = c.doc_types.get(name).ok_or_else(|| CatalogueError::MissingType(name.into()))?;
             if p.format != "measured" && !c.formats.contains_key(&p.format) {
                 return Err(CatalogueError::UnknownFormat { doc: name.into(), format: p.format.clone() });
+            }
+            if let Some(bad) = p.checklist_items.iter().find(|k| !is_snake_key(k)) {
+                return Err(CatalogueError::BadChecklistKey { doc: name.into(), key: bad.clone() });
             }
         }
         Ok(c)
@@ -228,6 +257,11 @@ impl Catalogue {
             None => PageGeometry::Measured(self.measured),
         }
     }
+}
+
+fn is_snake_key(k: &str) -> bool {
+    let mut c = k.chars();
+    c.next().is_some_and(|c| c.is_ascii_lowercase()) && c.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -261,7 +295,33 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(include_str!("doc_types.json")).unwrap();
         v["doc_types"].as_object_mut().unwrap().remove("bank_card");
         assert!(matches!(Catalogue::from_json(&v.to_string()), Err(CatalogueError::MissingType(t)) if t == "bank_card"));
-        v["doc_types"]["bank_card"] = serde_json::json!({"label": "x", "format": "a5", "mode": "colour"});
+        v["doc_types"]["bank_card"] = serde_json::json!({"label": "x", "format": "a5", "mode": "colour", "checklist_items": []});
         assert!(matches!(Catalogue::from_json(&v.to_string()), Err(CatalogueError::UnknownFormat { .. })));
+        v["doc_types"]["bank_card"] = serde_json::json!({"label": "x", "format": "id1", "mode": "colour", "checklist_items": ["Bank details"]});
+        assert!(matches!(Catalogue::from_json(&v.to_string()), Err(CatalogueError::BadChecklistKey { .. })));
+        v["doc_types"]["bank_card"] = serde_json::json!({"label": "x", "format": "id1", "mode": "colour"});
+        assert!(matches!(Catalogue::from_json(&v.to_string()), Err(CatalogueError::Malformed(_))), "the mapping is required");
+    }
+
+    #[test]
+    fn every_checklist_document_has_a_scan_type_and_every_mapping_names_a_document() {
+        use crate::checklist::{Builtin, Checklist, ItemKind};
+        let c = Catalogue::builtin();
+        let docs = Checklist::builtin(Builtin::Documents);
+        let keys: Vec<&str> = docs.items.iter().filter(|i| i.kind == ItemKind::Document).map(|i| i.key.as_str()).collect();
+        for name in DocType::ALL.map(|d| d.as_str()).into_iter().chain([DEFAULT_NAME]) {
+            for k in &c.doc_types[name].checklist_items {
+                assert!(keys.contains(&k.as_str()), "{name} maps to {k}, which the documents checklist does not list");
+            }
+        }
+        for k in keys {
+            assert!(DocType::ALL.iter().any(|d| c.profile(Some(*d)).checklist_items.iter().any(|m| m == k)), "no scan type files under {k}");
+        }
+        let bank = c.profile(Some(DocType::BankCard));
+        assert_eq!(bank.default_checklist_item(Some(DocType::BankCard)), "bank_details");
+        assert!(bank.may_satisfy(Some(DocType::BankCard), "bank_details"));
+        assert!(!bank.may_satisfy(Some(DocType::BankCard), "id_card"));
+        assert_eq!(c.profile(Some(DocType::RepairInvoice)).default_checklist_item(Some(DocType::RepairInvoice)), "repair_invoice");
+        assert!(c.profile(None).may_satisfy(None, "claim_form"));
     }
 }

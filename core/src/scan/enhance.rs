@@ -7,65 +7,58 @@ use image::{GrayImage, RgbImage};
 const PAPER: f32 = 245.0;
 
 /// Black ink on white paper: each pixel against the mean of its neighbourhood (`block` pixels
-/// square, odd), so shadows and uneven light do not blacken the page. `offset` is how much darker
-/// than its surroundings a pixel must be to count as ink.
+/// square, odd; the page's edge rows and columns repeat outward), so shadows and uneven light do
+/// not blacken the page. `offset` is how much darker than its surroundings a pixel must be to
+/// count as ink. Pixel for pixel what OpenCV's `adaptiveThreshold` (mean, binary) gives.
 pub fn black_and_white(gray: &GrayImage, block: u32, offset: f32) -> GrayImage {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
+    if w == 0 || h == 0 {
+        return GrayImage::new(w as u32, h as u32);
+    }
     let src = gray.as_raw();
+    let row = |y: usize| &src[y * w..y * w + w];
     let r = (block / 2) as usize;
-    let off = offset.round().max(0.0) as u32;
-    // Column sums over the rows of the current window, and their running sum along the row:
-    // a few kilobytes that stay in cache, instead of a whole-page integral image.
+    // Every window is full (edges repeat), so every pixel divides by the same count.
+    let n = ((2 * r + 1) * (2 * r + 1)) as u32;
+    let off = offset.ceil().max(0.0) as u32;
+    // Column sums over the window's rows, slid down one row at a time: a few kilobytes that stay
+    // in cache, instead of a whole-page integral image.
     let mut cols = vec![0u32; w];
-    let mut run = vec![0u32; w + 1];
-    for row in src.chunks_exact(w).take(r.min(h - 1) + 1) {
-        for (c, &v) in cols.iter_mut().zip(row) {
+    for k in 0..=2 * r {
+        for (c, &v) in cols.iter_mut().zip(row(k.saturating_sub(r).min(h - 1))) {
             *c += v as u32;
         }
     }
+    // Running sum of the column sums along the row, with the edge columns repeated r times.
+    let mut run = vec![0u32; w + 2 * r + 1];
     let mut out = vec![0u8; w * h];
-    for y in 0..h {
-        let rows = ((y + r + 1).min(h) - y.saturating_sub(r)) as u32;
-        for x in 0..w {
-            run[x + 1] = run[x] + cols[x];
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        let (first, last) = (cols[0], cols[w - 1]);
+        let (left, rest) = run[1..].split_at_mut(r);
+        let (mid, right) = rest.split_at_mut(w);
+        let mut acc = 0u32;
+        for p in left {
+            acc += first;
+            *p = acc;
         }
-        let line = &src[y * w..y * w + w];
-        let dst = &mut out[y * w..y * w + w];
-        // v > mean - offset, without a division: (v + offset)·n > sum.
-        let edge = |x: usize| {
-            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let n = rows * (x1 - x0) as u32;
-            if (line[x] as u32 + off) * n > run[x1] - run[x0] {
-                255
-            } else {
-                0
-            }
-        };
-        if w > 2 * r + 1 {
-            // Inside, every window is full: one shape of loop the compiler can vectorise.
-            let n = rows * (2 * r + 1) as u32;
-            let (lo, hi) = (&run[..w - 2 * r], &run[2 * r + 1..]);
-            for (((d, &v), &a), &b) in dst[r..w - r].iter_mut().zip(&line[r..w - r]).zip(lo).zip(hi) {
-                *d = if (v as u32 + off) * n > b - a { 255 } else { 0 };
-            }
-            for x in (0..r).chain(w - r..w) {
-                dst[x] = edge(x);
-            }
-        } else {
-            for x in 0..w {
-                dst[x] = edge(x);
-            }
+        for (p, &c) in mid.iter_mut().zip(&cols) {
+            acc += c;
+            *p = acc;
+        }
+        for p in right {
+            acc += last;
+            *p = acc;
+        }
+        // White when v > round(sum / n) - offset; as integers, without a division:
+        // (v + offset)·2n > 2·sum + n. One shape of loop, which the compiler vectorises.
+        let (lo, hi) = (&run[..w], &run[2 * r + 1..]);
+        for (((d, &v), &a), &b) in dst.iter_mut().zip(row(y)).zip(lo).zip(hi) {
+            *d = if (v as u32 + off) * 2 * n > 2 * (b - a) + n { 255 } else { 0 };
         }
         // Slide the window down one row.
-        if y + r + 1 < h {
-            for (c, &v) in cols.iter_mut().zip(&src[(y + r + 1) * w..(y + r + 2) * w]) {
-                *c += v as u32;
-            }
-        }
-        if y >= r {
-            for (c, &v) in cols.iter_mut().zip(&src[(y - r) * w..(y - r + 1) * w]) {
-                *c -= v as u32;
-            }
+        let (add, sub) = ((y + r + 1).min(h - 1), y.saturating_sub(r));
+        for ((c, &a), &s) in cols.iter_mut().zip(row(add)).zip(row(sub)) {
+            *c = *c + a as u32 - s as u32;
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
@@ -203,6 +196,37 @@ mod tests {
         assert_eq!(bw.get_pixel(190, 15).0[0], 255, "paper in the shadow turns white");
         assert_eq!(bw.get_pixel(1, 5).0[0], 0, "ink in the light stays black");
         assert_eq!(bw.get_pixel(10, 15).0[0], 255);
+    }
+
+    /// The threshold written the obvious way: every window summed pixel by pixel.
+    fn black_and_white_reference(g: &GrayImage, block: u32, offset: f32) -> GrayImage {
+        let (w, h) = (g.width() as i64, g.height() as i64);
+        let r = (block / 2) as i64;
+        GrayImage::from_fn(w as u32, h as u32, |x, y| {
+            let mut sum = 0.0;
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    let (sx, sy) = ((x as i64 + dx).clamp(0, w - 1), (y as i64 + dy).clamp(0, h - 1));
+                    sum += g.get_pixel(sx as u32, sy as u32).0[0] as f64;
+                }
+            }
+            let mean = (sum / ((2 * r + 1) * (2 * r + 1)) as f64).round();
+            image::Luma([if g.get_pixel(x, y).0[0] as f64 > mean - offset.ceil() as f64 { 255 } else { 0 }])
+        })
+    }
+
+    #[test]
+    fn black_and_white_equals_the_window_by_window_reference() {
+        let mut seed = 7u64;
+        let mut rnd = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as u32
+        };
+        // Odd sizes, windows wider than the page, blocks of every parity the caller may pass.
+        for (w, h, block) in [(67, 45, 11), (40, 9, 15), (5, 30, 21), (1, 1, 3), (90, 70, 33)] {
+            let g = GrayImage::from_fn(w, h, |x, y| image::Luma([((x * 7 + y * 3) % 200) as u8 + (rnd() % 40) as u8]));
+            assert_eq!(black_and_white(&g, block, 12.0), black_and_white_reference(&g, block, 12.0), "{w}x{h} block {block}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Filing a scan as evidence: the scan of a stored photo becomes a new item in the same case,
 //! with its own bytes and hash, linked to the untouched original it was made from.
 
-use super::{scan_photo, DocType, Scan, ScanError, ScanRequest};
+use super::{scan_photo, Catalogue, DocType, Scan, ScanError, ScanRequest};
 use crate::capture::{self, CaptureConfig, DeviceContext, ExifSummary, PhotoAnalysis, QualityReason, QualityVerdict};
 use crate::evidence::{EvidenceItem, ItemKind};
 use crate::store::{NewItem, Store, StoreError};
@@ -16,6 +16,17 @@ pub enum FileScanError {
     /// The store could not find the photo or could not write the scan.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The checklist key given is not one a scan of this document type may satisfy (a bank card
+    /// filed as a driver licence would tick the wrong checklist item).
+    #[error("a {doc_type} scan cannot be filed as {shot:?}; it may satisfy: {allowed}")]
+    ShotNotForDocType {
+        /// The shot reference given.
+        shot: String,
+        /// The scan's document type.
+        doc_type: DocType,
+        /// The checklist keys it may be filed under, comma-separated.
+        allowed: String,
+    },
     /// The item named is itself a scan; scans are made from original photos only.
     #[error("item {0} is a scan, not a photo: scan the original photo it came from")]
     NotAPhoto(String),
@@ -41,7 +52,10 @@ pub struct FiledScan {
 
 /// Scans the stored photo `photo_item_id` and files the result in the photo's case as a derived
 /// item: own SHA-256, document type, corners used, verdict, and the link to the original.
-/// `shot` is the checklist's document key; by default the document type's name (or `document`).
+/// `shot` is the checklist reference it is filed under (`key[/v<N>][/p<N>]`, e.g. `bank_details/p0`):
+/// its key must be one the document type's `checklist_items` names (or the type's own name); by
+/// default the first of them, e.g. `bank_details` for a bank card (per-vehicle or per-party
+/// items also need the `/v<N>` or `/p<N>` to tick the checklist).
 pub fn file_scan(
     store: &Store,
     photo_item_id: &str,
@@ -50,6 +64,13 @@ pub fn file_scan(
     device: &DeviceContext,
     cfg: &CaptureConfig,
 ) -> Result<FiledScan, FileScanError> {
+    let profile = Catalogue::builtin().profile(req.doc_type);
+    let shot = shot.unwrap_or_else(|| profile.default_checklist_item(req.doc_type));
+    let key = shot.split('/').next().unwrap_or_default();
+    if let Some(doc_type) = req.doc_type.filter(|_| !profile.may_satisfy(req.doc_type, key)) {
+        let allowed = profile.checklist_items.iter().map(String::as_str).chain([doc_type.as_str()]).collect::<Vec<_>>().join(", ");
+        return Err(FileScanError::ShotNotForDocType { shot: shot.to_string(), doc_type, allowed });
+    }
     let original = store.item(photo_item_id)?;
     if original.kind != ItemKind::Photo {
         return Err(FileScanError::NotAPhoto(original.id));
@@ -59,7 +80,6 @@ pub fn file_scan(
     let scan = scan_photo(&bytes, req)?;
     let analysis = analysis_of(&scan, cfg)?;
     let record = scan.record();
-    let shot = shot.unwrap_or_else(|| req.doc_type.map(DocType::as_str).unwrap_or("document"));
     let (item, created) = store.put_item(NewItem {
         case_id: &original.case_id,
         kind: ItemKind::Scan,

@@ -49,7 +49,7 @@ pub fn assess(e: &Evidence<'_>, limits: &QualityLimits) -> Verdict {
             .with("message_zh", "证件边缘不清晰，请确认轮廓是否落在证件四角，或放在纯色、对比明显的平面上重拍。"),
         );
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|b| std::cmp::Reverse(b.severity));
     Verdict { accepted: findings.iter().all(|f| f.severity < Severity::Critical), findings }
 }
 

@@ -272,4 +272,60 @@ mod filing {
         let missing = file_scan(&store, "no-such-item", None, &ScanRequest::default(), &device, &cfg).unwrap_err();
         assert!(matches!(missing, FileScanError::Store(_)), "{missing}");
     }
+
+    #[test]
+    fn a_filed_bank_card_scan_ticks_bank_details_and_a_licence_scan_does_not() {
+        use crate::checklist::{Builtin, CapturedItem, CaseFacts, Checklist, ChecklistState, Status, VehicleFacts};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let case = store.create_case(NewCase { report_no: "RPT-SCAN-3".into(), ..Default::default() }).unwrap();
+        let (_, photo) = card_shot(CARD, 1.0, false);
+        let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
+        let cfg = CaptureConfig::default();
+        // The photo itself is filed under a key no checklist has, so only scans can tick items.
+        let original = capture_photo(&store, &case.id, "card_photo", &jpeg(&photo), &device, &cfg).unwrap().item;
+        let facts = CaseFacts { vehicles: vec![VehicleFacts::default()], ..Default::default() };
+        let list = Checklist::builtin(Builtin::Documents);
+        let state = || {
+            let captured: Vec<CapturedItem> = store
+                .items(&case.id)
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let e = crate::checks::stored::item_evidence(i);
+                    CapturedItem { id: e.id, key: e.key, vehicle: e.vehicle, party: e.party, part: e.part, passed: e.quality.is_empty(), reasons: vec![] }
+                })
+                .collect();
+            ChecklistState::compute(&list, &facts, &captured)
+        };
+        let status = |st: &ChecklistState, key: &str| st.requirements.iter().find(|r| r.key == key).map(|r| r.status);
+        assert_eq!(status(&state(), "bank_details"), Some(Status::Missing));
+
+        // A licence scan ticks the licence, not the bank details.
+        let licence = ScanRequest { doc_type: Some(DocType::DriverLicence), ..Default::default() };
+        file_scan(&store, &original.id, Some("driver_licence/v0"), &licence, &device, &cfg).unwrap();
+        let st = state();
+        let licence_v0 = st.requirements.iter().find(|r| r.key == "driver_licence" && r.vehicle == Some(0)).unwrap();
+        assert_eq!(licence_v0.passed, 1, "{st:?}");
+        assert_eq!(status(&st, "bank_details"), Some(Status::Missing));
+        // Nor can it be filed as bank details: refused before anything is stored.
+        let err = file_scan(&store, &original.id, Some("bank_details/p0"), &licence, &device, &cfg).unwrap_err();
+        assert!(matches!(err, FileScanError::ShotNotForDocType { doc_type: DocType::DriverLicence, .. }), "{err}");
+        assert!(err.to_string().contains("driver_licence"), "{err}");
+        assert_eq!(store.items(&case.id).unwrap().len(), 2);
+        assert_eq!(status(&state(), "bank_details"), Some(Status::Missing));
+
+        // A bank-card scan (of another photo: the same photo would give the same bytes, which the
+        // store keeps once) ticks bank_details, the checklist's own key for it.
+        let (_, card_photo) = card_shot(CARD, 1.4, false);
+        let card_original = capture_photo(&store, &case.id, "card_photo", &jpeg(&card_photo), &device, &cfg).unwrap().item;
+        let card = ScanRequest { doc_type: Some(DocType::BankCard), ..Default::default() };
+        let filed = file_scan(&store, &card_original.id, Some("bank_details/p0"), &card, &device, &cfg).unwrap();
+        assert!(filed.created);
+        assert_eq!(filed.item.shot, "bank_details/p0");
+        let st = state();
+        assert_eq!(status(&st, "bank_details"), Some(Status::Done));
+        assert_eq!(status(&st, "id_card"), Some(Status::Missing), "a bank card is not an ID card");
+        assert!(st.unmatched.iter().all(|u| u.key == "card_photo"), "{:?}", st.unmatched);
+    }
 }
