@@ -29,6 +29,9 @@ pub enum Action {
     CutMidBody,
     /// Wait this long, then forward.
     Delay(Duration),
+    /// Forward the headers and half the body, close the client's connection at once but keep
+    /// the server's open this long (the server still holds the upload while the client retries).
+    StallMidBody(Duration),
     /// Forward the headers and this many body bytes, call the hook, then close both connections.
     HookMidBody(usize, Hook),
     /// Call the hook instead of forwarding, then close the client connection.
@@ -44,6 +47,7 @@ impl Action {
             Action::ShiftOffset(_) => "shift_offset",
             Action::FlipBodyByte => "flip_body_byte",
             Action::CutMidBody => "cut_mid_body",
+            Action::StallMidBody(_) => "stall_mid_body",
             Action::Delay(_) => "delay",
             Action::HookMidBody(..) => "hook_mid_body",
             Action::HookBeforeForward(_) => "hook_before_forward",
@@ -270,7 +274,7 @@ fn serve(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> std::io::R
                 *b ^= 0x20;
             }
         }
-        Some(Action::CutMidBody) => body_limit = req.body.len() / 2,
+        Some(Action::CutMidBody | Action::StallMidBody(_)) => body_limit = req.body.len() / 2,
         Some(Action::HookMidBody(n, _)) => body_limit = (*n).min(req.body.len()),
         Some(Action::Delay(d)) => thread::sleep(*d),
         Some(Action::HookAfterAnswer(hook)) => after_answer = Some(hook.clone()),
@@ -287,6 +291,10 @@ fn serve(client: TcpStream, upstream: SocketAddr, shared: &Shared) -> std::io::R
         thread::sleep(Duration::from_millis(20));
         if let Some(Action::HookMidBody(_, hook)) = &action {
             hook();
+        }
+        if let Some(Action::StallMidBody(stall)) = &action {
+            let _ = client.shutdown(Shutdown::Both);
+            thread::sleep(*stall);
         }
         let _ = server.shutdown(Shutdown::Both);
         let _ = client.shutdown(Shutdown::Both);
