@@ -406,23 +406,25 @@ impl SyncListener for Recorder {
     }
 }
 
-/// Seals the sample survey in-process and lets the outbox worker deliver it through a proxy
-/// with these rules; returns the proxy (its log) and the worker's events once delivered.
-async fn deliver_through(rig: &Rig, rules: Vec<Rule>) -> (FaultProxy, Arc<Recorder>) {
-    let proxy = FaultProxy::start(rig.addr, rules).unwrap();
+/// Captures the sample survey in-process with these device clocks, one per shot, and seals it.
+async fn seal_sample(rig: &Rig, clocks: Vec<chrono::DateTime<Utc>>) -> Arc<Store> {
     let (dir, case_id) = (rig.device().store, rig.case_id.clone());
-    let store = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let store = Arc::new(Store::open(dir).unwrap());
         store.create_case(NewCase { id: Some(case_id.clone()), report_no: format!("RPT-{case_id}"), ..Default::default() }).unwrap();
-        for (i, shot) in SHOTS.iter().enumerate() {
-            let device = DeviceContext { clock: Utc::now(), fix: None };
+        for (i, (shot, clock)) in SHOTS.iter().zip(clocks).enumerate() {
+            let device = DeviceContext { clock, fix: None };
             capture_photo(&store, &case_id, shot, &photo(i), &device, &CaptureConfig::default()).unwrap();
         }
         seal(&store, &case_id, &store.device_key().unwrap(), SealFacts::default()).unwrap();
         store
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// Runs the outbox worker against `base` until it reports delivered, rejected or corrupt.
+async fn run_worker(store: &Arc<Store>, base: &str, token: &str) -> (SyncEvent, Arc<Recorder>) {
     let fast = RetryPolicy {
         base: Duration::from_millis(20),
         cap: Duration::from_millis(200),
@@ -430,7 +432,7 @@ async fn deliver_through(rig: &Rig, rules: Vec<Rule>) -> (FaultProxy, Arc<Record
         deadline: None,
         seed: Some(7),
     };
-    let mut settings = SyncSettings::new(&proxy.base(), Some(rig.token.clone()));
+    let mut settings = SyncSettings::new(base, Some(token.to_string()));
     settings.tus = TusConfig { chunk_size: CHUNK, retry: fast.clone(), ..settings.tus };
     settings.retry = fast;
     let (tx, rx) = mpsc::channel();
@@ -445,12 +447,20 @@ async fn deliver_through(rig: &Rig, rules: Vec<Rule>) -> (FaultProxy, Arc<Record
     })
     .await
     .unwrap();
-    let bundle = store.bundle_for_case(&rig.case_id).unwrap().unwrap();
-    assert!(matches!(last, Ok(SyncEvent::Delivered { .. })), "{last:?}; last error {:?}", bundle.last_error);
-    drop(store); // the checks reopen the device store
-    (proxy, events)
+    let pending = store.pending_bundles().unwrap();
+    let last = last.unwrap_or_else(|e| panic!("{e:?}; last error {:?}", pending.first().map(|b| &b.last_error)));
+    (last, events)
 }
 
+/// Seals the sample survey and lets the worker deliver it through a proxy with these rules;
+/// returns the proxy (its log) and the worker's events.
+async fn deliver_through(rig: &Rig, rules: Vec<Rule>) -> (FaultProxy, Arc<Recorder>) {
+    let proxy = FaultProxy::start(rig.addr, rules).unwrap();
+    let store = seal_sample(rig, vec![Utc::now(); SHOTS.len()]).await;
+    let (last, events) = run_worker(&store, &proxy.base(), &rig.token).await;
+    assert!(matches!(last, SyncEvent::Delivered { .. }), "{last:?}");
+    (proxy, events)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_500_409_460_cuts_and_delays_the_worker_delivers_once_byte_identical() {
@@ -517,4 +527,54 @@ async fn a_retry_while_the_server_still_holds_the_cut_upload_waits_out_423_and_d
     assert_eq!(resent.extra(), unacked.iter().map(|e| e.body_len as u64).sum::<u64>(), "{resent:?}");
     eprintln!("423 locked: {resent:?}, {} PATCHes refused with 423", unacked.len() - 1);
     assert!(matches!(events.seen.lock().unwrap().last(), Some(SyncEvent::Delivered { .. })));
+}
+
+// ---- The device's own faults, delivered through the same path ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flipped_byte_is_never_sent_and_once_the_original_is_back_it_is_delivered_once() {
+    let rig = Rig::start("NET-FLIPPED").await;
+    let proxy = FaultProxy::start(rig.addr, vec![]).unwrap();
+    let store = seal_sample(&rig, vec![Utc::now(); SHOTS.len()]).await;
+    let victim = store.items(&rig.case_id).unwrap()[1].clone();
+    let path = store.blob_path(&victim.sha256);
+    let original = std::fs::read(&path).unwrap();
+    let mut flipped = original.clone();
+    flipped[original.len() / 2] ^= 0x01;
+    std::fs::write(&path, &flipped).unwrap();
+    let (last, _) = run_worker(&store, &proxy.base(), &rig.token).await;
+    assert!(matches!(&last, SyncEvent::Corrupt { item_id, .. } if *item_id == victim.id), "{last:?}");
+    let log = proxy.log();
+    assert_eq!(count(&log, "POST", "/v1/uploads"), 1, "only the photo before it was uploaded");
+    assert_eq!(count(&log, "POST", "/bundles"), 0, "no manifest without every original");
+    let uploads = rig.stores.meta.case_uploads(&rig.case()).await.unwrap();
+    assert_eq!(uploads.iter().map(|u| u.length).collect::<Vec<_>>(), [store.items(&rig.case_id).unwrap()[0].size]);
+    // The true bytes come back (restored from the camera roll): the same bundle goes out.
+    std::fs::write(&path, &original).unwrap();
+    let (last, _) = run_worker(&store, &proxy.base(), &rig.token).await;
+    assert!(matches!(last, SyncEvent::Delivered { .. }), "{last:?}");
+    drop(store);
+    let log = proxy.log();
+    let resent = assert_delivered_once(&rig, &log).await;
+    assert_eq!(resent.extra(), 0, "the first photo was not sent again: {resent:?}");
+    assert_eq!(count(&log, "POST", "/v1/uploads"), SHOTS.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_survey_whose_clock_moved_backwards_is_delivered_once_in_capture_order() {
+    let rig = Rig::start("NET-CLOCK").await;
+    let proxy = FaultProxy::start(rig.addr, vec![]).unwrap();
+    let now = Utc::now();
+    let clocks = vec![now, now - chrono::Duration::hours(3), now - chrono::Duration::hours(1)];
+    let store = seal_sample(&rig, clocks.clone()).await;
+    let (last, _) = run_worker(&store, &proxy.base(), &rig.token).await;
+    assert!(matches!(last, SyncEvent::Delivered { .. }), "{last:?}");
+    drop(store);
+    assert_delivered_once(&rig, &proxy.log()).await;
+    let stored = rig.stores.meta.case_bundles(&rig.case()).await.unwrap().remove(0);
+    let manifest: kancha_core::bundle::Manifest = serde_json::from_slice(&stored.manifest).unwrap();
+    let order: Vec<_> = manifest.items.iter().map(|i| (i.seq, i.shot.as_str(), i.device_time.timestamp_millis())).collect();
+    let expected: Vec<_> =
+        SHOTS.iter().zip(&clocks).enumerate().map(|(i, (s, c))| (i as u64 + 1, *s, c.timestamp_millis())).collect();
+    assert_eq!(order, expected, "capture order is kept, and so is the clock the device showed");
 }
