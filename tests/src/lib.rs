@@ -22,6 +22,8 @@ pub fn peer(relative: &str) -> Option<PathBuf> {
     found
 }
 
+pub mod fault_proxy;
 pub mod node_tus;
 pub mod proxy;
+pub mod survey;
 pub mod tus_server;

@@ -118,6 +118,12 @@ fn write_synced(path: &Path, bytes: &[u8], fault: Option<FaultPoint>) -> Result<
         let _ = f.write_all(&bytes[..bytes.len() / 2]);
         return Err(injected("write", path));
     }
+    if fault == Some(FaultPoint::AbortMidBlobWrite) {
+        // Half the bytes reach the disk, then the process dies with the file still open.
+        let _ = f.write_all(&bytes[..bytes.len() / 2]);
+        let _ = f.sync_all();
+        super::faults::die();
+    }
     f.write_all(bytes).map_err(|e| StoreError::io("write", path, e))?;
     if fault == Some(FaultPoint::BlobSync) {
         return Err(injected("fsync", path));

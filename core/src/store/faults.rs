@@ -14,4 +14,16 @@ pub enum FaultPoint {
     /// As if the process died after the blobs were durable and before the row was committed:
     /// nothing is cleaned up.
     CrashAfterBlobs,
+    /// The process dies (abort, no clean-up) half-way through writing a blob's temporary file.
+    AbortMidBlobWrite,
+    /// The process dies after the blobs are durable and before the item row commits.
+    AbortAfterBlobs,
+    /// The process dies inside the sealing transaction, after the bundle row is written and
+    /// before the commit.
+    AbortInSeal,
+}
+
+/// Ends the process on the spot, as a kill would: no destructor, no flush, no unwinding.
+pub(crate) fn die() -> ! {
+    std::process::abort()
 }

@@ -273,6 +273,7 @@ impl Store {
             .put(&a.sha256, new.bytes, fault)
             .and_then(|()| self.blobs.put(&thumb_sha, &a.thumbnail, None))
             .and_then(|()| match fault {
+                Some(FaultPoint::AbortAfterBlobs) => faults::die(),
                 Some(FaultPoint::CrashAfterBlobs) => {
                     Err(StoreError::io("commit", self.root.join("kancha.db"), std::io::Error::other("injected crash")))
                 }

@@ -106,6 +106,9 @@ impl Store {
         case.state = CaseState::Sealed;
         tx.execute("UPDATE cases SET record = ?2 WHERE id = ?1", params![case_id, to_json(&case)])?;
         let entry = tx.query_row(&format!("SELECT {COLUMNS} FROM bundles WHERE id = ?1"), [bundle_id], entry_from_row)?;
+        if self.take_fault() == Some(super::FaultPoint::AbortInSeal) {
+            super::faults::die();
+        }
         tx.commit()?;
         Ok(entry)
     }

@@ -45,7 +45,7 @@ pub enum SyncError {
     /// The server refused our credentials (401 or 403).
     #[error("the server refused the credentials (HTTP {status})")]
     Unauthorized { status: u16 },
-    /// A server-side failure or overload (5xx, 429), perhaps with a Retry-After.
+    /// A server-side failure, overload or busy upload (5xx, 429, 423), perhaps with a Retry-After.
     #[error("server error HTTP {status} on {method} {url}")]
     Server { method: &'static str, url: String, status: u16, retry_after: Option<Duration> },
     /// Any other refusal by the server; retrying the same request will not help.

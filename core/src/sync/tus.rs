@@ -606,7 +606,9 @@ fn status_error(method: &'static str, url: &str, resp: Response, offset: u64) ->
         413 => SyncError::TooLarge { size: 0, limit: None },
         401 | 403 => SyncError::Unauthorized { status },
         412 => SyncError::Protocol(format!("{method} {url}: the server does not accept Tus-Resumable {TUS_VERSION}")),
-        429 | 500..=599 => SyncError::Server { method, url, status, retry_after },
+        // 423: another request still writes this upload (typically the one whose connection
+        // was just cut, not yet noticed by the server); it ends on its own, so wait and re-HEAD.
+        423 | 429 | 500..=599 => SyncError::Server { method, url, status, retry_after },
         _ => {
             let mut body = resp.text().unwrap_or_default();
             body.truncate(body.char_indices().nth(200).map_or(body.len(), |(i, _)| i));
