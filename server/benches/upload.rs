@@ -1,6 +1,7 @@
-//! Upload throughput on loopback: kancha-server against @tus/server (npm), same client, same
-//! files, same run. Prints MB/s, server CPU per 100 MB, p99 latency, and kancha's ratio to the
-//! baseline. Run with `cargo run -p xtask -- bench upload` (which installs the peers).
+//! Upload throughput on loopback: kancha-server against @tus/server (npm) and tusd (the Go
+//! reference server), same client, same files, same run. Prints MB/s, server CPU per 100 MB, p99
+//! latency, and kancha's ratio to each baseline. Run with `cargo run -p xtask -- bench upload`
+//! (which installs the peers).
 //!
 //! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each.
 
@@ -27,16 +28,35 @@ struct Endpoint {
     token: Option<String>,
 }
 
+#[allow(dead_code)] // the bench uses part of the test helper
+#[path = "../../tests/src/tusd.rs"]
+mod tusd;
+
 /// A server under test, as its own process so its CPU time can be read.
 struct Target {
     ep: Endpoint,
-    child: Child,
+    pid: u32,
+    _process: Process,
 }
 
-impl Drop for Target {
+/// The process behind a target, stopped when dropped.
+enum Process {
+    Child(Child),
+    Tusd(#[allow(dead_code)] tusd::Tusd),
+}
+
+impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Process::Child(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Target {
+    fn child(ep: Endpoint, child: Child) -> Target {
+        Target { ep, pid: child.id(), _process: Process::Child(child) }
     }
 }
 
@@ -78,7 +98,7 @@ fn start_kancha(dir: &Path) -> Target {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Target { ep: Endpoint { name: "kancha-server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: Some(token) }, child }
+    Target::child(Endpoint { name: "kancha-server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: Some(token) }, child)
 }
 
 fn start_tus_node(node_modules: &Path, dir: &Path) -> Target {
@@ -92,7 +112,13 @@ fn start_tus_node(node_modules: &Path, dir: &Path) -> Target {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    Target { ep: Endpoint { name: "@tus/server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: None }, child }
+    Target::child(Endpoint { name: "@tus/server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: None }, child)
+}
+
+fn start_tusd(binary: &Path, dir: &Path) -> Target {
+    let server = tusd::Tusd::start(binary, dir, 1 << 30).unwrap();
+    let ep = Endpoint { name: "tusd", endpoint: server.endpoint(), token: None };
+    Target { ep, pid: server.pid(), _process: Process::Tusd(server) }
 }
 
 /// Creates an upload and sends all bytes in one PATCH; returns the elapsed time.
@@ -107,10 +133,10 @@ async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared
     }
     let resp = create.send().await.unwrap();
     assert_eq!(resp.status(), 201, "{}: creation failed", t.name);
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    let url = if location.starts_with("http") { location } else { format!("{}{}", t.endpoint.split("/v1/").next().unwrap(), location) };
+    let location = resp.headers()["location"].to_str().unwrap();
+    let url = reqwest::Url::parse(&t.endpoint).unwrap().join(location).unwrap();
     let mut patch = client
-        .patch(&url)
+        .patch(url)
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Offset", "0")
         .header("Content-Type", "application/offset+octet-stream")
@@ -137,7 +163,7 @@ fn p99(mut v: Vec<Duration>) -> f64 {
 
 async fn measure(t: &Target, concurrent: bool) -> Measured {
     let client = reqwest::Client::new();
-    let pid = t.child.id();
+    let pid = t.pid;
     // The bytes are made before the clock starts.
     let data: bytes_like::Shared = std::sync::Arc::new(pattern(if concurrent { SMALL } else { LARGE }));
     let cpu0 = cpu_seconds(pid);
@@ -173,30 +199,49 @@ fn node_modules() -> Option<PathBuf> {
     p.join("@tus/server").exists().then_some(p)
 }
 
+fn tusd_binary() -> Option<PathBuf> {
+    let p = PathBuf::from(std::env::var_os("KANCHA_TOOLS")?).join("go/bin/tusd");
+    p.exists().then_some(p)
+}
+
+fn print(name: &str, m: &Measured) {
+    println!("  {name:<14}: {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", m.mb_per_s, m.cpu_s_per_100mb, m.p99_ms);
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let kancha = start_kancha(&dir.path().join("kancha"));
         wait_ready(&kancha.ep.endpoint).await;
-        let baseline = node_modules().map(|nm| {
-            let d = dir.path().join("tus-node");
-            std::fs::create_dir_all(&d).unwrap();
-            start_tus_node(&nm, &d)
-        });
-        if let Some(b) = &baseline {
+        let mut baselines = Vec::new();
+        match node_modules() {
+            Some(nm) => {
+                let d = dir.path().join("tus-node");
+                std::fs::create_dir_all(&d).unwrap();
+                baselines.push(start_tus_node(&nm, &d));
+            }
+            None => println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline"),
+        }
+        match tusd_binary() {
+            Some(bin) => {
+                let d = dir.path().join("tusd");
+                std::fs::create_dir_all(&d).unwrap();
+                baselines.push(start_tusd(&bin, &d));
+            }
+            None => println!("tusd not installed (run `cargo run -p xtask -- peers`): no baseline"),
+        }
+        for b in &baselines {
             wait_ready(&b.ep.endpoint).await;
-        } else {
-            println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline");
         }
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
             println!("== {label}");
             let k = measure(&kancha, concurrent).await;
-            println!("  kancha-server : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", k.mb_per_s, k.cpu_s_per_100mb, k.p99_ms);
-            if let Some(b) = &baseline {
+            print(kancha.ep.name, &k);
+            for b in &baselines {
                 let m = measure(b, concurrent).await;
-                println!("  @tus/server   : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", m.mb_per_s, m.cpu_s_per_100mb, m.p99_ms);
-                println!("  ratio kancha/@tus/server throughput: {:.2}x", k.mb_per_s / m.mb_per_s);
+                print(b.ep.name, &m);
+                println!("  ratio kancha/{} throughput: {:.2}x", b.ep.name, k.mb_per_s / m.mb_per_s);
             }
         }
     });

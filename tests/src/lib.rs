@@ -25,3 +25,4 @@ pub fn peer(relative: &str) -> Option<PathBuf> {
 pub mod node_tus;
 pub mod proxy;
 pub mod tus_server;
+pub mod tusd;
