@@ -3,7 +3,9 @@
 //! latency, and kancha's ratio to each baseline. Run with `cargo run -p xtask -- bench upload`
 //! (which installs the peers).
 //!
-//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each.
+//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each. Each load
+//! runs ROUNDS times, the servers taking turns, so a change in the machine's other load falls on
+//! all of them; MB/s is all bytes over all time, p99 is over every upload of every round.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,12 +14,24 @@ use std::time::{Duration, Instant};
 const LARGE: usize = 256 << 20;
 const SMALL: usize = 1 << 20;
 const CONCURRENT: usize = 100;
+const ROUNDS: usize = 3;
 
-/// Result of one load against one server.
+/// Rounds of one load against one server, added up.
+#[derive(Default)]
 struct Measured {
-    mb_per_s: f64,
-    cpu_s_per_100mb: f64,
-    p99_ms: f64,
+    bytes: usize,
+    secs: f64,
+    cpu_secs: f64,
+    latencies: Vec<Duration>,
+}
+
+impl Measured {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.secs
+    }
+    fn cpu_s_per_100mb(&self) -> f64 {
+        self.cpu_secs / (self.bytes as f64 / 1e6) * 100.0
+    }
 }
 
 /// Where and how to upload.
@@ -122,7 +136,7 @@ fn start_tusd(binary: &Path, dir: &Path) -> Target {
 }
 
 /// Creates an upload and sends all bytes in one PATCH; returns the elapsed time.
-async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared) -> Duration {
+async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes::Bytes) -> Duration {
     let started = Instant::now();
     let mut create = client
         .post(&t.endpoint)
@@ -140,7 +154,7 @@ async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Offset", "0")
         .header("Content-Type", "application/offset+octet-stream")
-        .body(data.to_vec());
+        .body(data.clone());
     if let Some(tok) = &t.token {
         patch = patch.bearer_auth(tok);
     }
@@ -150,22 +164,17 @@ async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared
     started.elapsed()
 }
 
-mod bytes_like {
-    /// Bytes shared between concurrent uploads without copying per task.
-    pub type Shared = std::sync::Arc<Vec<u8>>;
-}
-
-fn p99(mut v: Vec<Duration>) -> f64 {
+fn p99(v: &[Duration]) -> f64 {
+    let mut v = v.to_vec();
     v.sort();
     let i = ((v.len() as f64) * 0.99).ceil() as usize - 1;
     v[i.min(v.len() - 1)].as_secs_f64() * 1000.0
 }
 
-async fn measure(t: &Target, concurrent: bool) -> Measured {
+/// One round of a load against one server, added to `into`. `data` is shared, never copied.
+async fn measure(t: &Target, concurrent: bool, data: &bytes::Bytes, into: &mut Measured) {
     let client = reqwest::Client::new();
     let pid = t.pid;
-    // The bytes are made before the clock starts.
-    let data: bytes_like::Shared = std::sync::Arc::new(pattern(if concurrent { SMALL } else { LARGE }));
     let cpu0 = cpu_seconds(pid);
     let started = Instant::now();
     let (total, latencies) = if concurrent {
@@ -182,12 +191,12 @@ async fn measure(t: &Target, concurrent: bool) -> Measured {
         }
         (SMALL * CONCURRENT, lat)
     } else {
-        (LARGE, vec![upload(&client, &t.ep, data).await])
+        (LARGE, vec![upload(&client, &t.ep, data.clone()).await])
     };
-    let secs = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu0;
-    let mb = total as f64 / 1e6;
-    Measured { mb_per_s: mb / secs, cpu_s_per_100mb: cpu / mb * 100.0, p99_ms: p99(latencies) }
+    into.secs += started.elapsed().as_secs_f64();
+    into.cpu_secs += cpu_seconds(pid) - cpu0;
+    into.bytes += total;
+    into.latencies.extend(latencies);
 }
 
 fn pattern(n: usize) -> Vec<u8> {
@@ -205,7 +214,13 @@ fn tusd_binary() -> Option<PathBuf> {
 }
 
 fn print(name: &str, m: &Measured) {
-    println!("  {name:<14}: {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", m.mb_per_s, m.cpu_s_per_100mb, m.p99_ms);
+    println!(
+        "  {name:<14}: {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms  ({} uploads)",
+        m.mb_per_s(),
+        m.cpu_s_per_100mb(),
+        p99(&m.latencies),
+        m.latencies.len()
+    );
 }
 
 fn main() {
@@ -235,13 +250,23 @@ fn main() {
             wait_ready(&b.ep.endpoint).await;
         }
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
-            println!("== {label}");
-            let k = measure(&kancha, concurrent).await;
+            println!("== {label}, {ROUNDS} rounds");
+            // The bytes are made before any clock starts.
+            let data = bytes::Bytes::from(pattern(if concurrent { SMALL } else { LARGE }));
+            let mut k = Measured::default();
+            let mut m: Vec<Measured> = baselines.iter().map(|_| Measured::default()).collect();
+            for _ in 0..ROUNDS {
+                measure(&kancha, concurrent, &data, &mut k).await;
+                for (b, into) in baselines.iter().zip(&mut m) {
+                    measure(b, concurrent, &data, into).await;
+                }
+            }
             print(kancha.ep.name, &k);
-            for b in &baselines {
-                let m = measure(b, concurrent).await;
-                print(b.ep.name, &m);
-                println!("  ratio kancha/{} throughput: {:.2}x", b.ep.name, k.mb_per_s / m.mb_per_s);
+            for (b, m) in baselines.iter().zip(&m) {
+                print(b.ep.name, m);
+            }
+            for (b, m) in baselines.iter().zip(&m) {
+                println!("  ratio kancha/{} throughput: {:.2}x", b.ep.name, k.mb_per_s() / m.mb_per_s());
             }
         }
     });
