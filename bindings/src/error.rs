@@ -7,6 +7,9 @@ use kancha_core::bundle::sign::SignError;
 use kancha_core::bundle::BundleError;
 use kancha_core::capture::CaptureError;
 use kancha_core::geo::GeoError;
+use kancha_core::scan::file::FileScanError;
+use kancha_core::sla::watch::WatchError;
+use kancha_core::sync::SyncError;
 use kancha_core::store::StoreError;
 
 /// Every error an SDK call can throw (Kotlin `KanchaException.*`, Swift `KanchaError`).
@@ -49,6 +52,12 @@ pub enum KanchaError {
     /// Stored evidence no longer matches its record; the case needs a person to look.
     #[error("stored evidence is inconsistent: {reason}; do not delete the app data, contact support")]
     EvidenceDamaged { reason: String },
+    /// The scan could not be made or is unreadable; photograph the document again.
+    #[error("the document could not be scanned: {reason}")]
+    ScanFailed { reason: String },
+    /// The case has no arrival clock yet, or lacks what one needs.
+    #[error("arrival clock: {reason}")]
+    Arrival { reason: String },
     /// Writing an exported bundle file failed.
     #[error("exporting the bundle failed: {reason}")]
     Export { reason: String },
@@ -132,6 +141,35 @@ impl From<GeoError> for KanchaError {
 impl From<ForeignError> for SignError {
     fn from(e: ForeignError) -> Self {
         SignError::Signer(e.to_string())
+    }
+}
+
+impl From<WatchError> for KanchaError {
+    fn from(e: WatchError) -> Self {
+        match e {
+            WatchError::Store(s) => s.into(),
+            // Arrival messages name times and zones, never places or people.
+            e @ (WatchError::Sla(_) | WatchError::NotDispatched { .. } | WatchError::NotWatched(_)) => {
+                KanchaError::Arrival { reason: e.to_string() }
+            }
+            e @ WatchError::BadState { .. } => KanchaError::EvidenceDamaged { reason: e.to_string() },
+        }
+    }
+}
+
+impl From<FileScanError> for KanchaError {
+    fn from(e: FileScanError) -> Self {
+        match e {
+            FileScanError::Store(s) => s.into(),
+            FileScanError::Scan(s) => KanchaError::ScanFailed { reason: s.to_string() },
+            e @ FileScanError::NotAPhoto(_) => KanchaError::InvalidArgument { reason: e.to_string() },
+        }
+    }
+}
+
+impl From<SyncError> for KanchaError {
+    fn from(e: SyncError) -> Self {
+        KanchaError::InvalidArgument { reason: format!("sync settings: {e}") }
     }
 }
 

@@ -3,11 +3,13 @@
 //! Delivery never runs on the caller's thread and never under an SDK lock, so a slow or
 //! throwing listener cannot block a capture or deadlock the SDK.
 
+use crate::arrival::ArrivalState;
 use crate::error::ForeignError;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
+use std::time::SystemTime;
 
 /// Something the app may want to show.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
@@ -16,6 +18,18 @@ pub enum SdkEvent {
     ItemStored { case_id: String, item_id: String, shot: String, accepted: bool },
     /// A case was sealed into a signed bundle.
     CaseSealed { case_id: String, bundle_id: String },
+    /// A case's arrival clock changed state (at risk, late, arrived, …), at `at`.
+    ArrivalChanged { case_id: String, from: ArrivalState, to: ArrivalState, at: SystemTime },
+    /// Bytes of a bundle on the server so far, of its total.
+    UploadProgress { bundle_id: String, done: u64, total: u64 },
+    /// A delivery attempt failed (network, server); the next one starts in `retry_in_ms`.
+    UploadRetrying { bundle_id: String, reason: String, retry_in_ms: u64 },
+    /// The server verified the bundle; `receipt_json` is its receipt.
+    Delivered { bundle_id: String, receipt_json: String },
+    /// The server refused the bundle for good; a person must look at it.
+    DeliveryRejected { bundle_id: String, reason: String },
+    /// An original changed on the device since capture; it is never uploaded as if valid.
+    OriginalCorrupt { bundle_id: String, item_id: String, reason: String },
     /// The SDK was closed; no more events follow.
     Closed,
 }

@@ -4,8 +4,11 @@
 //! calls already running finish, later calls fail with `KanchaError::Closed`, and the data
 //! directory is released as soon as the last running call returns.
 
+use crate::arrival::{ArrivalInfo, FixOutcome};
 use crate::error::{open_error, KanchaError};
 use crate::events::{EventBus, EventListener, SdkEvent, Subscription};
+use crate::scan::{CapturedScan, ScanInput};
+use crate::sync::{Forward, SyncConfig};
 use crate::signer::{ForeignSigner, PlatformSigner};
 use crate::review::{metres, CaseReviewInfo, ReviewInput};
 use crate::types::{CaseInfo, CapturedPhoto, DeviceFix, ItemInfo, NewCaseInput, SealedBundle};
@@ -14,9 +17,14 @@ use kancha_core::bundle::{self, SealFacts, Signer};
 use kancha_core::capture::{self, CaptureConfig, DeviceContext};
 use kancha_core::checklist::Checklist;
 use kancha_core::checks::{self, stored, ChecksPolicy};
+use kancha_core::scan::file::file_scan;
+use kancha_core::sla::watch::{ArrivalWatch, WatchListener};
+use kancha_core::sla::{Change, SlaEvent, ZonePolicy};
 use kancha_core::store::Store;
+use kancha_core::sync::Worker;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 
 /// What the app tells the SDK when it opens it.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -31,15 +39,37 @@ pub struct SdkConfig {
     pub app: Option<String>,
     /// Capture settings (JSON, format of `core/data/capture.v1.json`); the shipped defaults when absent.
     pub capture_settings_json: Option<String>,
+    /// Arrival targets and zones (JSON, format of `core/data/policies/policy.schema.json`);
+    /// the shipped 30/60-minute policy when absent.
+    #[uniffi(default = None)]
+    pub arrival_policy_json: Option<String>,
 }
 
 /// The live parts of an open SDK.
 struct Inner {
-    store: Store,
+    store: Arc<Store>,
     signer: Box<dyn Signer>,
     capture: CaptureConfig,
     checks: ChecksPolicy,
     device: DeviceFacts,
+    arrival: ArrivalWatch,
+    sync: Mutex<Option<Worker>>,
+}
+
+/// Sends arrival transitions to the app's listeners.
+struct ArrivalForward(Arc<EventBus>);
+
+impl WatchListener for ArrivalForward {
+    fn on_change(&self, case_id: &str, event: &SlaEvent) {
+        if let Change::Arrival { from, to, .. } = &event.change {
+            self.0.emit(SdkEvent::ArrivalChanged {
+                case_id: case_id.to_string(),
+                from: (*from).into(),
+                to: (*to).into(),
+                at: event.at.into(),
+            });
+        }
+    }
 }
 
 /// The Kancha SDK opened on one app data directory (one instance per directory).
@@ -67,7 +97,12 @@ impl KanchaSdk {
             Some(json) => CaptureConfig::from_json(json)?,
             None => CaptureConfig::default(),
         };
-        let store = Store::open(Path::new(&data_dir)).map_err(open_error)?;
+        let policy = match &config.arrival_policy_json {
+            Some(json) => ZonePolicy::from_json(json),
+            None => ZonePolicy::shipped_default(),
+        }
+        .map_err(|e| KanchaError::InvalidArgument { reason: format!("arrival policy: {e}") })?;
+        let store = Arc::new(Store::open(Path::new(&data_dir)).map_err(open_error)?);
         let signer: Box<dyn Signer> = match signer {
             Some(s) => Box::new(ForeignSigner(s)),
             None => Box::new(store.device_key()?),
@@ -79,10 +114,10 @@ impl KanchaSdk {
             app: config.app,
             sdk_version: sdk_version(),
         };
-        Ok(Arc::new(KanchaSdk {
-            inner: RwLock::new(Some(Arc::new(Inner { store, signer, capture, checks: ChecksPolicy::default(), device }))),
-            events: EventBus::start(),
-        }))
+        let events = EventBus::start();
+        let arrival = ArrivalWatch::start(store.clone(), policy, Arc::new(ArrivalForward(events.clone())))?;
+        let inner = Inner { store, signer, capture, checks: ChecksPolicy::default(), device, arrival, sync: Mutex::new(None) };
+        Ok(Arc::new(KanchaSdk { inner: RwLock::new(Some(Arc::new(inner))), events }))
     }
 
     /// The open instance, or `Closed`. Holding the Arc keeps the store alive for this one call.
@@ -176,13 +211,107 @@ impl KanchaSdk {
     /// Seals the case into a signed bundle queued for upload; sealing again returns the same bundle.
     pub fn seal(&self, case_id: String) -> Result<SealedBundle, KanchaError> {
         let inner = self.live()?;
-        let facts = SealFacts { device: inner.device.clone(), ..SealFacts::default() };
+        // The arrival clock's status goes into the signed manifest, so the server learns a proven arrival.
+        let arrival = inner.arrival.status(&case_id).ok().and_then(|s| serde_json::to_value(s).ok());
+        let facts = SealFacts { device: inner.device.clone(), arrival, ..SealFacts::default() };
         let before = inner.store.bundle_for_case(&case_id)?.is_some();
         let entry = bundle::seal(&inner.store, &case_id, inner.signer.as_ref(), facts)?;
         if !before {
             self.events.emit(SdkEvent::CaseSealed { case_id: entry.case_id.clone(), bundle_id: entry.bundle_id.clone() });
         }
+        if let Some(worker) = inner.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            worker.wake();
+        }
         Ok(entry.into())
+    }
+
+    /// Scans a stored photo of a document and files the flattened page as a derived item of it.
+    pub fn capture_scan(&self, photo_item_id: String, input: ScanInput) -> Result<CapturedScan, KanchaError> {
+        let inner = self.live()?;
+        let request = input.request()?;
+        let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
+        let filed = file_scan(&inner.store, &photo_item_id, None, &request, &device, &inner.capture)?;
+        let item = ItemInfo::from(filed.item);
+        if filed.created {
+            self.events.emit(SdkEvent::ItemStored {
+                case_id: item.case_id.clone(),
+                item_id: item.id.clone(),
+                shot: item.shot.clone(),
+                accepted: item.accepted,
+            });
+        }
+        let scan = filed.scan;
+        Ok(CapturedScan {
+            item,
+            created: filed.created,
+            doc_type: scan.doc_type.map(|t| crate::types::snake(&t)),
+            corners: scan.corners.to_flat().to_vec(),
+            corner_source: crate::types::snake(&scan.corner_source),
+            confidence: scan.confidence,
+            readable: scan.verdict.accepted,
+        })
+    }
+
+    /// Starts the arrival clock of a dispatched case (or returns it if started); `zone` is the
+    /// dispatcher's zone (`urban`, `suburban`), else the scene's position decides.
+    /// At-risk, late and arrived transitions then arrive as `ArrivalChanged` events, on time.
+    pub fn watch_arrival(&self, case_id: String, zone: Option<String>) -> Result<ArrivalInfo, KanchaError> {
+        Ok(self.live()?.arrival.watch(&case_id, zone.as_deref())?.into())
+    }
+
+    /// Feeds a location fix to a watched case's arrival clock.
+    pub fn feed_fix(&self, case_id: String, fix: DeviceFix) -> Result<FixOutcome, KanchaError> {
+        let fix = fix.try_into()?;
+        let (disposition, status) = self.live()?.arrival.feed_fix(&case_id, &fix)?;
+        Ok(FixOutcome::new(disposition, status))
+    }
+
+    /// The arrival clock of a watched case now.
+    pub fn arrival_status(&self, case_id: String) -> Result<ArrivalInfo, KanchaError> {
+        Ok(self.live()?.arrival.status(&case_id)?.into())
+    }
+
+    /// Records that the surveyor says they arrived at `at` (counts as unproven without a fix).
+    pub fn mark_arrived(&self, case_id: String, at: SystemTime) -> Result<ArrivalInfo, KanchaError> {
+        Ok(self.live()?.arrival.mark_arrived(&case_id, at.into())?.into())
+    }
+
+    /// Starts delivering sealed bundles in the background (replacing earlier settings);
+    /// progress, retries and receipts arrive as events. Returns at once.
+    pub fn start_sync(&self, config: SyncConfig) -> Result<(), KanchaError> {
+        let inner = self.live()?;
+        let settings = config.settings()?;
+        let mut slot = inner.sync.lock().unwrap_or_else(|p| p.into_inner());
+        // Stop the old worker first so two never upload the same bundle at once.
+        if let Some(old) = slot.take() {
+            old.stop();
+        }
+        *slot = Some(Worker::start(inner.store.clone(), settings, Arc::new(Forward(self.events.clone())))?);
+        Ok(())
+    }
+
+    /// Stops background delivery; an upload in flight resumes from the server's offset later.
+    pub fn stop_sync(&self) -> Result<(), KanchaError> {
+        let inner = self.live()?;
+        let old = inner.sync.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(worker) = old {
+            worker.stop();
+        }
+        Ok(())
+    }
+
+    /// Asks the sync worker to try now (for example when the network comes back).
+    pub fn sync_now(&self) -> Result<(), KanchaError> {
+        let inner = self.live()?;
+        if let Some(worker) = inner.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            worker.wake();
+        }
+        Ok(())
+    }
+
+    /// True while background delivery runs.
+    pub fn is_syncing(&self) -> Result<bool, KanchaError> {
+        Ok(self.live()?.sync.lock().unwrap_or_else(|p| p.into_inner()).is_some())
     }
 
     /// The sealed bundle of a case, if it was sealed.

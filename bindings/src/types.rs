@@ -136,7 +136,7 @@ pub struct CaseInfo {
     pub created_at: SystemTime,
 }
 
-fn sys(t: DateTime<Utc>) -> SystemTime {
+pub(crate) fn sys(t: DateTime<Utc>) -> SystemTime {
     t.into()
 }
 
@@ -266,8 +266,12 @@ pub struct ItemInfo {
     pub case_id: String,
     /// Capture order in the case, from 1.
     pub seq: u64,
-    /// Shot key (`front_45`, `vin`, …).
+    /// `photo`, or `scan` for a flattened document page made from a photo.
+    pub kind: String,
+    /// Shot key (`front_45`, `vin`, …), or the document key for a scan.
     pub shot: String,
+    /// For a scan: the id of the original photo it was made from.
+    pub derived_from: Option<String>,
     /// SHA-256 of the original, lowercase hex (the server checks the same).
     pub sha256: String,
     /// Size in bytes.
@@ -292,7 +296,9 @@ impl From<EvidenceItem> for ItemInfo {
             id: i.id,
             case_id: i.case_id,
             seq: i.seq,
+            kind: snake(&i.kind),
             shot: i.shot,
+            derived_from: i.derived_from,
             sha256: i.sha256,
             size: i.size,
             width: i.width,

@@ -8,6 +8,12 @@ final class SurveyModel: NSObject, ObservableObject, CLLocationManagerDelegate {
     @Published var cases: [CaseInfo] = []
     @Published var review: CaseReviewInfo?
     @Published var status = ""
+    @Published var arrival: ArrivalInfo?
+    @Published var upload = ""
+    /// The case on screen, whose arrival clock the location updates feed.
+    private var current: CaseInfo?
+    /// The companion server and the surveyor's token (from `kancha token create`), set in Settings.
+    static let serverUrl = "http://127.0.0.1:8080"
     private var subscription: Subscription?
     private let location = CLLocationManager()
     private var lastFix: DeviceFix?
@@ -20,7 +26,16 @@ final class SurveyModel: NSObject, ObservableObject, CLLocationManagerDelegate {
         // Events arrive on an SDK thread: hop to the main actor.
         subscription = try? sdk.subscribe(listener: Listener { [weak self] event in
             Task { @MainActor in
-                if case let .itemStored(_, _, shot, accepted) = event { self?.status = (accepted ? "✓ " : "✗ ") + shot }
+                guard let self else { return }
+                switch event {
+                case let .itemStored(_, _, shot, accepted): self.status = (accepted ? "✓ " : "✗ ") + shot
+                case let .arrivalChanged(caseId, _, _, _): if caseId == self.current?.id { self.arrival = try? self.sdk.arrivalStatus(caseId: caseId) }
+                case let .uploadProgress(_, done, total): self.upload = "uploading \(done * 100 / max(total, 1)) %"
+                case let .uploadRetrying(_, _, retryInMs): self.upload = "waiting for the network (\(retryInMs / 1000) s)"
+                case .delivered: self.upload = "delivered: the server verified every byte"
+                case let .deliveryRejected(_, reason): self.upload = "refused by the server: \(reason)"
+                default: break
+                }
             }
         })
         location.delegate = self
@@ -38,7 +53,22 @@ final class SurveyModel: NSObject, ObservableObject, CLLocationManagerDelegate {
         } catch { status = "\(error)" }
     }
 
-    func load(_ c: CaseInfo) { review = try? sdk.review(caseId: c.id, input: input) }
+    func load(_ c: CaseInfo) {
+        current = c
+        review = try? sdk.review(caseId: c.id, input: input)
+        // A dispatched case has an arrival clock; a self-service claim has none.
+        arrival = c.dispatchedAt == nil ? nil : try? sdk.watchArrival(caseId: c.id, zone: nil)
+    }
+
+    func sealAndUpload(_ c: CaseInfo) {
+        do {
+            let bundle = try sdk.seal(caseId: c.id)
+            // Delivery runs on an SDK thread and resumes after the app is killed; progress arrives as events.
+            let token = UserDefaults.standard.string(forKey: "kancha.token") ?? ""
+            try sdk.startSync(config: SyncConfig(serverUrl: Self.serverUrl, token: token, chunkSize: nil, purgeOriginalsAfterReceipt: false))
+            status = "sealed \(bundle.bundleId)"
+        } catch { status = "\(error)" }
+    }
 
     var nextShot: String { review?.checklist.requirements.first { $0.status != .done }?.shot ?? "extra" }
 
@@ -59,7 +89,12 @@ final class SurveyModel: NSObject, ObservableObject, CLLocationManagerDelegate {
         guard let l = locs.last else { return }
         let simulated = l.sourceInformation?.isSimulatedBySoftware ?? false
         let fix = DeviceFix(point: GeoPoint(lat: l.coordinate.latitude, lon: l.coordinate.longitude, datum: .wgs84), accuracyM: l.horizontalAccuracy, at: l.timestamp, mock: simulated)
-        Task { @MainActor in self.lastFix = fix }
+        Task { @MainActor in
+            self.lastFix = fix
+            if let c = self.current, self.arrival != nil, let outcome = try? self.sdk.feedFix(caseId: c.id, fix: fix) {
+                self.arrival = outcome.arrival
+            }
+        }
     }
 }
 

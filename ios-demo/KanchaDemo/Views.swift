@@ -22,8 +22,13 @@ struct CaptureView: View {
         VStack {
             CameraPreview(session: camera.session).frame(maxHeight: 320)
             Button("Capture \(model.nextShot)") { camera.shoot { model.capture(caseInfo, jpeg: $0) } }
+            Button("Seal & upload") { model.sealAndUpload(caseInfo) }
             Text(model.status).font(.footnote)
-            // Arrival status and upload progress will appear here once the SDK exports them (see README).
+            if let a = model.arrival {
+                Text("Arrival: \(String(describing: a.state)) " + (a.minutesLeft.map { "\($0) min left" } ?? a.minutesLate.map { "\($0) min late" } ?? ""))
+                    .font(.footnote)
+            }
+            if !model.upload.isEmpty { Text(model.upload).font(.footnote) }
             List(model.review?.checklist.requirements ?? [], id: \.shot) { r in
                 VStack(alignment: .leading) { Text(r.textZh); Text(r.textEn).font(.caption) }
             }

@@ -21,9 +21,8 @@ fn main() -> Result<()> {
         Some("peers") => peers::install(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("bindings") => bindings::run(&root, &args[1..]),
-        Some("sdk-demo") => bindings::demo(&root),
         _ => {
-            eprintln!("usage: cargo run -p xtask -- <demo|test|peers|bench [NAME]|bindings [--debug]|sdk-demo>");
+            eprintln!("usage: cargo run -p xtask -- <demo [--rust]|test|peers|bench [NAME]|bindings [--debug]>");
             bail!("unknown task")
         }
     }
@@ -45,12 +44,16 @@ pub(crate) fn run(root: &Path, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// The main job on the embedded default: sample photos captured into a local store.
+/// The main job on the embedded default: `kancha serve` on SQLite + a folder, and the Kotlin
+/// survey simulator driving the SDK against it (`--rust` runs the same survey from Rust instead).
 fn demo(root: &Path, extra: &[String]) -> Result<()> {
-    let mut cmd = Command::new("cargo");
-    cmd.args(["run", "--release", "-q", "-p", "kancha-server", "--bin", "kancha", "--", "demo"]);
-    cmd.args(extra);
-    run(root, &mut cmd)
+    if extra.first().map(String::as_str) == Some("--rust") {
+        let mut cmd = Command::new("cargo");
+        cmd.args(["run", "--release", "-q", "-p", "kancha-server", "--bin", "kancha", "--", "demo"]);
+        cmd.args(&extra[1..]);
+        return run(root, &mut cmd);
+    }
+    bindings::survey_demo(root)
 }
 
 /// Every test: peers first, then the Rust workspace with peers required.

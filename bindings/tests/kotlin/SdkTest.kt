@@ -1,10 +1,15 @@
 // The Kotlin suite for the generated bindings, run on the JVM with JNA: it drives the SDK as an
-// Android app would. Usage: SdkTestKt <scratch dir>. Prints one line per test and a closing
-// "N passed, M failed"; exits 1 when anything failed.
+// Android app would. Usage: SdkTestKt <scratch dir> <server base URL> <admin token>: the server is a
+// real kancha-server the Rust harness started on a free loopback port. Prints one line per test
+// and a closing "N passed, M failed"; exits 1 when anything failed.
 
 import cn.kancha.sdk.*
 import java.io.File
 import java.math.BigInteger
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
 import java.security.KeyPairGenerator
 import java.security.Signature
 import java.security.interfaces.ECPublicKey
@@ -49,19 +54,46 @@ private fun fix(mock: Boolean = false) = DeviceFix(point = scene, accuracyM = 8.
 
 private fun selfService(report: String) = NewCaseInput(id = null, reportNo = report, policyNo = "PDAA2026310000000001", plate = "沪A·12345", accidentAt = Instant.parse("2026-11-21T02:00:00Z"), scene = scene, dispatchedAt = null)
 
+/** The companion server, spoken to as the dispatch desk and the surveyor's back office would. */
+private class Server(val base: String, val admin: String) {
+    private val http = HttpClient.newHttpClient()
+    fun call(method: String, path: String, token: String, body: String? = null): String {
+        val req = HttpRequest.newBuilder(URI.create(base.trimEnd('/') + path))
+            .header("Authorization", "Bearer $token").header("Content-Type", "application/json")
+            .method(method, if (body == null) HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofString(body))
+            .build()
+        val res = http.send(req, HttpResponse.BodyHandlers.ofString())
+        check(res.statusCode() in 200..299) { "$method $path answered ${res.statusCode()}: ${res.body()}" }
+        return res.body()
+    }
+    /** A new surveyor's bearer token. */
+    fun surveyorToken(person: String): String =
+        field(call("POST", "/v1/tokens", admin, """{"role":"surveyor","person":"$person"}"""), "token")
+    /** Dispatches a case to a surveyor, received `minutesAgo` minutes ago. */
+    fun dispatch(caseId: String, person: String, dispatchedAt: Instant) {
+        call("POST", "/v1/cases", admin, """{"id":"$caseId","zone":"urban","target_minutes":30,"surveyor":"$person",""" +
+            """"dispatched_at":"$dispatchedAt","required_documents":["driver_licence"]}""")
+    }
+}
+
+/** One string field of a JSON object (the JDK has no JSON parser; these answers are flat enough). */
+private fun field(json: String, key: String): String =
+    Regex("\"" + Regex.escape(key) + "\"\\s*:\\s*\"([^\"]*)\"").find(json)?.groupValues?.get(1)
+        ?: throw AssertionError("no \"$key\" in $json")
+
 /** Collects events and the names of the threads that delivered them. */
 private class Recorder : EventListener {
     val events: MutableList<SdkEvent> = Collections.synchronizedList(mutableListOf())
     val threads: MutableSet<String> = Collections.synchronizedSet(mutableSetOf())
     override fun onEvent(event: SdkEvent) { threads.add(Thread.currentThread().name); events.add(event) }
     fun waitFor(n: Int, pred: (SdkEvent) -> Boolean): List<SdkEvent> {
-        val end = System.nanoTime() + 10_000_000_000L
+        val end = System.nanoTime() + 60_000_000_000L
         while (System.nanoTime() < end) {
             val got = synchronized(events) { events.filter(pred) }
             if (got.size >= n) return got
             Thread.sleep(10)
         }
-        throw AssertionError("waited 10 s for $n events, got ${events.size}: $events")
+        throw AssertionError("waited 60 s for $n events, got ${events.size}: $events")
     }
 }
 
@@ -83,6 +115,7 @@ private class JvmSigner(val fail: Boolean = false) : PlatformSigner {
 
 fun main(args: Array<String>) {
     scratch = File(args.getOrElse(0) { "build/kotlin-suite" }).apply { mkdirs() }
+    val server = Server(args.getOrElse(1) { throw IllegalArgumentException("usage: SdkTestKt <scratch> <server URL> <admin token>") }, args[2])
     val samples = sampleSamples()
     val byName = samples.associateBy { it.name }
 
@@ -299,6 +332,110 @@ fun main(args: Array<String>) {
             val e = assertThrows<KanchaException.Signer> { sdk.seal(case.id) }
             check(e.message!!.contains("keystore locked")) { e.message!! }
             check(sdk.bundleForCase(case.id) == null && sdk.case(case.id).status != CaseStatus.SEALED) { "nothing sealed" }
+        }
+    }
+
+    test("a dispatched case from the server: arrival, photos, checklist, seal, sync with progress, receipt") {
+        val person = "kt-surveyor-1"
+        val token = server.surveyorToken(person)
+        val caseId = "KT-" + System.currentTimeMillis()
+        server.dispatch(caseId, person, Instant.now().minusSeconds(20 * 60))
+        // The app receives its dispatch list from the server and opens the case on the device.
+        val mine = server.call("GET", "/v1/cases", token)
+        check(mine.contains("\"$caseId\"")) { "the surveyor's list lacks $caseId: $mine" }
+        val dispatchedAt = Instant.parse(field(server.call("GET", "/v1/cases/$caseId", token), "dispatched_at"))
+        KanchaSdk.open(freshDir(), config).use { sdk ->
+            val rec = Recorder()
+            sdk.subscribe(rec).use {
+                val case = sdk.createCase(NewCaseInput(id = caseId, reportNo = "RPT-$caseId", policyNo = null, plate = "浙A·D1234",
+                    accidentAt = dispatchedAt.minusSeconds(600), scene = scene, dispatchedAt = dispatchedAt))
+                val clock = sdk.watchArrival(case.id, "urban")
+                check(clock.targetMinutes == 30u && clock.minutesLeft in 9L..10L) { "clock $clock" }
+                val away = sdk.feedFix(case.id, DeviceFix(GeoPoint(31.2504, 121.4937, GeoDatum.WGS84), 12.0, Instant.now(), false))
+                check(away.accepted && !away.insideGeofence && away.distanceM!! > 2000.0) { "away $away" }
+                val mock = sdk.feedFix(case.id, fix(mock = true))
+                check(!mock.accepted && mock.refusedBecause == "mock") { "mock $mock" }
+                val here = sdk.feedFix(case.id, fix())
+                check(here.insideGeofence && here.arrival.state == ArrivalState.ARRIVED_ON_TIME && here.arrival.arrivalProven) { "here $here" }
+                val changed = rec.waitFor(1) { it is SdkEvent.ArrivalChanged && it.to == ArrivalState.ARRIVED_ON_TIME }.single() as SdkEvent.ArrivalChanged
+                check(changed.caseId == caseId && changed.to == ArrivalState.ARRIVED_ON_TIME) { "event $changed" }
+
+                for ((shot, file) in listOf("front_45" to "front_45.jpg", "rear_45" to "rear_45_no_offset.jpg", "damage_close" to "blurred.jpg")) {
+                    sdk.capturePhoto(case.id, shot, byName.getValue(file).bytes, fix())
+                }
+                val bundle = sdk.seal(case.id)
+                val total = sdk.items(case.id).sumOf { it.size.toLong() }
+                assertThrows<KanchaException.InvalidArgument> { sdk.startSync(SyncConfig("ftp://nowhere", token, null, false)) }
+                sdk.startSync(SyncConfig(server.base, token, 64uL * 1024uL, false))
+                check(sdk.isSyncing()) { "sync runs" }
+                val delivered = rec.waitFor(1) { it is SdkEvent.Delivered }.single() as SdkEvent.Delivered
+                check(delivered.bundleId == bundle.bundleId && field(delivered.receiptJson, "case_id") == caseId) { "receipt ${delivered.receiptJson}" }
+                val progress = synchronized(rec.events) { rec.events.filterIsInstance<SdkEvent.UploadProgress>() }
+                check(progress.size >= 3) { "progress events: $progress" }
+                check(progress.zipWithNext().all { (a, b) -> b.done >= a.done }) { "progress goes forward: $progress" }
+                check(progress.last().done == progress.last().total && progress.last().total >= total.toULong()) { "ends complete: ${progress.last()} of $total" }
+                val local = sdk.bundleForCase(case.id)!!
+                check(local.state == DeliveryState.DELIVERED && local.receiptJson!!.contains(bundle.bundleId)) { "local $local" }
+                sdk.stopSync()
+                check(!sdk.isSyncing()) { "sync stopped" }
+                // The server holds the same bundle, verified, once.
+                val onServer = server.call("GET", "/v1/cases/$caseId", token)
+                check(Regex(Regex.escape(bundle.bundleId)).findAll(onServer).count() == 1) { "server case: $onServer" }
+                check(field(onServer, "receipt_id") == field(delivered.receiptJson, "receipt_id")) { "same receipt" }
+            }
+        }
+    }
+
+    test("the arrival clock turns late on its own at the deadline and survives a restart") {
+        val dir = freshDir()
+        var deadline: Instant? = null
+        KanchaSdk.open(dir, config).use { sdk ->
+            val rec = Recorder()
+            sdk.subscribe(rec).use {
+                val dispatched = Instant.now().minusSeconds(30 * 60).plusMillis(1500)
+                val case = sdk.createCase(NewCaseInput(id = "KT-LATE", reportNo = "RPT-KT-LATE", policyNo = null, plate = null,
+                    accidentAt = null, scene = scene, dispatchedAt = dispatched))
+                val clock = sdk.watchArrival(case.id, "urban")
+                check(clock.state == ArrivalState.AT_RISK) { "1.5 s before the deadline: $clock" }
+                deadline = clock.deadline
+                val late = rec.waitFor(1) { it is SdkEvent.ArrivalChanged && it.to == ArrivalState.LATE }.single() as SdkEvent.ArrivalChanged
+                check(late.at == clock.deadline && late.from == ArrivalState.AT_RISK) { "late event $late, deadline $deadline" }
+            }
+            val self = sdk.createCase(selfService("RPT-KT-NO-DISPATCH"))
+            val e = assertThrows<KanchaException.Arrival> { sdk.watchArrival(self.id, null) }
+            check(e.message!!.contains("dispatch")) { e.message!! }
+            assertThrows<KanchaException.Arrival> { sdk.arrivalStatus(self.id) }
+        }
+        KanchaSdk.open(dir, config).use { sdk ->
+            val after = sdk.arrivalStatus("KT-LATE")
+            check(after.state == ArrivalState.LATE && after.deadline == deadline && after.minutesLate!! >= 1L) { "restored $after" }
+        }
+    }
+
+    test("a document photo becomes a scan filed beside its untouched original") {
+        KanchaSdk.open(freshDir(), config).use { sdk ->
+            val case = sdk.createCase(selfService("RPT-KT-SCAN"))
+            val doc = sampleDocumentPhoto()
+            val photo = sdk.capturePhoto(case.id, "driver_licence", doc.bytes, fix()).item
+            val scan = sdk.captureScan(photo.id, ScanInput(docType = "driver_licence", corners = null, exactCorners = false))
+            check(scan.created && scan.item.kind == "scan" && scan.item.derivedFrom == photo.id) { "scan item ${scan.item}" }
+            check(scan.docType == "driver_licence" && scan.cornerSource == "detected" && scan.readable) { "scan $scan" }
+            val worst = scan.corners.zip(doc.corners).maxOf { (a, b) -> Math.abs(a - b) }
+            check(worst < 6.0) { "corners ${scan.corners} vs truth ${doc.corners}" }
+            check(scan.item.sha256 != photo.sha256 && sdk.items(case.id).size == 2) { "a second item with its own hash" }
+            val given = sdk.captureScan(photo.id, ScanInput(docType = "driver_licence", corners = doc.corners, exactCorners = true))
+            check(given.cornerSource == "given") { "given corners: $given" }
+            assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(photo.id, ScanInput("no_such_document", null, false)) }
+            assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(photo.id, ScanInput(null, listOf(1.0, 2.0, 3.0), false)) }
+            assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(scan.item.id, ScanInput(null, null, false)) }
+            // A photo of a bare grey surface: no page to find, so no guess either.
+            val grey = java.awt.image.BufferedImage(800, 600, java.awt.image.BufferedImage.TYPE_INT_RGB)
+            grey.createGraphics().apply { color = java.awt.Color(120, 118, 115); fillRect(0, 0, 800, 600); dispose() }
+            val jpeg = java.io.ByteArrayOutputStream().also { javax.imageio.ImageIO.write(grey, "jpg", it) }.toByteArray()
+            val bare = sdk.capturePhoto(case.id, "scene", jpeg, fix()).item
+            val none = assertThrows<KanchaException.ScanFailed> { sdk.captureScan(bare.id, ScanInput("driver_licence", null, false)) }
+            check(none.message!!.contains("no document page")) { none.message!! }
+            check(sdk.items(case.id).size == 4) { "refused scans store nothing: ${sdk.items(case.id).map { it.kind }}" }
         }
     }
 

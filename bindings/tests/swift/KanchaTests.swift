@@ -144,4 +144,66 @@ final class KanchaTests: XCTestCase {
         _ = try failing.capturePhoto(caseId: d.id, shot: "front_45", jpeg: samples["front_45.jpg"]!, fix: fix())
         XCTAssertThrowsError(try failing.seal(caseId: d.id)) { guard case KanchaError.Signer = $0 else { return XCTFail("\($0)") } }
     }
+
+    /// Needs a kancha-server: set KANCHA_SERVER (base URL) and KANCHA_SURVEYOR_TOKEN in the scheme.
+    func testSyncDeliversWithProgressAndReceipt() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let server = env["KANCHA_SERVER"], let token = env["KANCHA_SURVEYOR_TOKEN"], let caseId = env["KANCHA_CASE_ID"] else {
+            throw XCTSkip("set KANCHA_SERVER, KANCHA_SURVEYOR_TOKEN and KANCHA_CASE_ID (a case dispatched to that surveyor)")
+        }
+        let sdk = try KanchaSdk.open(dataDir: freshDir(), config: config)
+        defer { sdk.shutdown() }
+        let rec = Recorder()
+        let sub = try sdk.subscribe(listener: rec)
+        defer { sub.cancel() }
+        let c = try sdk.createCase(input: NewCaseInput(id: caseId, reportNo: "RPT-\(caseId)", policyNo: nil, plate: nil,
+                                                       accidentAt: nil, scene: scene, dispatchedAt: Date().addingTimeInterval(-600)))
+        _ = try sdk.watchArrival(caseId: c.id, zone: "urban")
+        let here = try sdk.feedFix(caseId: c.id, fix: fix())
+        XCTAssertEqual(here.arrival.state, .arrivedOnTime)
+        _ = try sdk.capturePhoto(caseId: c.id, shot: "front_45", jpeg: samples["front_45.jpg"]!, fix: fix())
+        let bundle = try sdk.seal(caseId: c.id)
+        XCTAssertThrowsError(try sdk.startSync(config: SyncConfig(serverUrl: "ftp://nowhere", token: token, chunkSize: nil, purgeOriginalsAfterReceipt: false)))
+        try sdk.startSync(config: SyncConfig(serverUrl: server, token: token, chunkSize: 65536, purgeOriginalsAfterReceipt: false))
+        let delivered = rec.waitFor(1) { if case .delivered = $0 { return true } else { return false } }
+        guard case let .delivered(bundleId, receiptJson) = delivered.first else { return XCTFail("no receipt") }
+        XCTAssertEqual(bundleId, bundle.bundleId)
+        XCTAssertTrue(receiptJson.contains(caseId))
+        XCTAssertEqual(try sdk.bundleForCase(caseId: c.id)?.state, .delivered)
+        try sdk.stopSync()
+    }
+
+    func testArrivalClockTurnsLateOnItsOwn() throws {
+        let sdk = try KanchaSdk.open(dataDir: freshDir(), config: config)
+        defer { sdk.shutdown() }
+        let rec = Recorder()
+        let sub = try sdk.subscribe(listener: rec)
+        defer { sub.cancel() }
+        let c = try sdk.createCase(input: NewCaseInput(id: "SW-LATE", reportNo: "RPT-SW-LATE", policyNo: nil, plate: nil,
+                                                       accidentAt: nil, scene: scene, dispatchedAt: Date().addingTimeInterval(-30 * 60 + 1.5)))
+        let clock = try sdk.watchArrival(caseId: c.id, zone: "urban")
+        XCTAssertEqual(clock.state, .atRisk)
+        let late = rec.waitFor(1) { if case .arrivalChanged(_, _, .late, _) = $0 { return true } else { return false } }
+        guard case let .arrivalChanged(_, from, _, at) = late.first else { return XCTFail("no late event") }
+        XCTAssertEqual(from, .atRisk)
+        XCTAssertEqual(at, clock.deadline)
+        let selfService = try sdk.createCase(input: selfService("RPT-SW-NO-DISPATCH"))
+        XCTAssertThrowsError(try sdk.watchArrival(caseId: selfService.id, zone: nil)) { e in
+            guard case KanchaError.Arrival = e else { return XCTFail("expected Arrival, got \(e)") }
+        }
+    }
+
+    func testScanFiledBesideItsOriginal() throws {
+        let sdk = try KanchaSdk.open(dataDir: freshDir(), config: config)
+        defer { sdk.shutdown() }
+        let c = try sdk.createCase(input: selfService("RPT-SW-SCAN"))
+        let doc = sampleDocumentPhoto()
+        let photo = try sdk.capturePhoto(caseId: c.id, shot: "driver_licence", jpeg: doc.bytes, fix: fix()).item
+        let scan = try sdk.captureScan(photoItemId: photo.id, input: ScanInput(docType: "driver_licence", corners: nil, exactCorners: false))
+        XCTAssertEqual(scan.item.kind, "scan")
+        XCTAssertEqual(scan.item.derivedFrom, photo.id)
+        XCTAssertTrue(scan.readable)
+        XCTAssertLessThan(zip(scan.corners, doc.corners).map { abs($0 - $1) }.max()!, 6)
+        XCTAssertThrowsError(try sdk.captureScan(photoItemId: photo.id, input: ScanInput(docType: "no_such_document", corners: nil, exactCorners: false)))
+    }
 }

@@ -319,3 +319,30 @@ pub fn twelve_megapixel() -> PhotoSpec {
     PhotoSpec { width: 4000, height: 3000, scene: Scene::Detailed { seed: 42 }, jpeg_quality: 92, exif: None }
         .with_exif(ExifSpec::phone(sample_accident_time(), 8, 4000, 3000, lat, lon))
 }
+
+/// A phone photo (JPEG, 1000×750) of a synthetic driving licence lying at an angle on a dark
+/// desk, with the licence's true corners (x1,y1,…,x4,y4 in photo pixels, clockwise from its
+/// top-left): test input for document scans.
+pub fn document_photo() -> (Vec<u8>, [f64; 8]) {
+    use crate::scan::synth::{photograph, render_page, Shot, Surface};
+    use crate::scan::Quad;
+    const CORNERS: [f64; 8] = [120.0, 130.0, 850.0, 150.0, 830.0, 600.0, 110.0, 590.0];
+    let card = render_page(856, 540, 3);
+    let corners = Quad::from_flat(&CORNERS).expect("the sample corners are a valid quad");
+    let shot = Shot {
+        width: 1000,
+        height: 750,
+        corners: Some(corners),
+        surface: Surface::DarkDesk,
+        blur: 1.0,
+        shadow: 0.0,
+        noise: 3.0,
+        glare: false,
+        seed: 5,
+    };
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&photograph(&card, &shot))
+        .expect("encoding to memory cannot fail");
+    (jpeg, CORNERS)
+}

@@ -7,6 +7,7 @@ pub mod deadlines;
 mod monitor;
 mod policy;
 pub mod time;
+pub mod watch;
 
 pub use arrival::{Arrival, Disposition, FixTally, PhotoProof, Proof, Rejection};
 pub use case::{replay, CaseFile, FixRecord, InputsFile, SlaReport};

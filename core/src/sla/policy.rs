@@ -232,6 +232,12 @@ impl ZonePolicy {
         Self::from_json(&text)
     }
 
+    /// The policy shipped with Kancha (`core/data/policies/default-30-60.json`): 30 minutes in
+    /// built-up areas, 60 outside.
+    pub fn shipped_default() -> Result<Self, PolicyError> {
+        Self::from_json(include_str!("../../data/policies/default-30-60.json"))
+    }
+
     /// Parses and validates a policy document.
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
         // Check the format first so a newer document says so instead of failing on a field.

@@ -4,6 +4,7 @@
 //! then commit the row — so a crash leaves at worst a blob without a row, which
 //! [`Reconciliation`] reports on the next open; never a row without its bytes.
 
+mod arrival;
 mod blobs;
 mod error;
 mod outbox;

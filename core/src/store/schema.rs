@@ -59,6 +59,12 @@ const MIGRATIONS: &[&str] = &[
         sha256 TEXT PRIMARY KEY,
         purged_at TEXT NOT NULL
     );",
+    // v2: the arrival monitor of each watched case, so the clock survives the app being killed.
+    "CREATE TABLE arrival_monitors (
+        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

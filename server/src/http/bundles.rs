@@ -157,6 +157,7 @@ async fn submit_bundle(
     let stored = state.meta.put_bundle(record.clone()).await?;
     if stored.receipt_id == record.receipt_id {
         tracing::info!(case = %case.id, bundle = %stored.bundle_id, items = stored.items.len(), "bundle stored");
+        record_proven_arrival(&state, &case, verified.manifest.arrival.as_ref()).await?;
         return Ok((StatusCode::CREATED, Json(Receipt::from(&stored))));
     }
     if stored.manifest_sha256 == record.manifest_sha256 && stored.case_id == case.id {
@@ -166,6 +167,29 @@ async fn submit_bundle(
         code: "bundle_conflict",
         message: format!("bundle {} was already stored with other content or for another case", stored.bundle_id),
     })
+}
+
+/// A verified bundle whose arrival clock proved arrival (by a fix or photo at the scene) records
+/// that arrival on the case, unless one was reported already: the signed record is the evidence.
+async fn record_proven_arrival(
+    state: &AppState,
+    case: &crate::store::meta::CaseRecord,
+    arrival: Option<&serde_json::Value>,
+) -> Result<(), ApiError> {
+    let Some(arrived) = arrival.and_then(|a| a.get("arrived")) else { return Ok(()) };
+    if case.arrived_at.is_some() || arrived.get("proven").and_then(serde_json::Value::as_bool) != Some(true) {
+        return Ok(());
+    }
+    let Some(at) = arrived.get("at").and_then(|t| serde_json::from_value::<DateTime<Utc>>(t.clone()).ok()) else {
+        return Ok(());
+    };
+    let at = super::cases::millis(at);
+    let plausible = case.dispatched_at.is_some_and(|d| at >= d) && at <= Utc::now() + super::cases::CLOCK_SKEW;
+    if plausible {
+        state.meta.record_arrival(&case.id, at).await?;
+        tracing::info!(case = %case.id, %at, "arrival recorded from the bundle's arrival clock");
+    }
+    Ok(())
 }
 
 /// Receipts of the bundles stored for a case.

@@ -145,7 +145,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 /// Drops sub-millisecond precision, which the stores do not keep, so a repeated report compares equal.
-fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
@@ -277,7 +277,7 @@ pub struct ArrivalReport {
 }
 
 /// How far a device clock may run ahead of the server's before an arrival is refused.
-const CLOCK_SKEW: Duration = Duration::minutes(5);
+pub(crate) const CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// Records the arrival the device reported (the assigned surveyor, or admin).
 #[utoipa::path(post, path = "/v1/cases/{id}/arrival", tag = "cases", security(("bearer" = [])),

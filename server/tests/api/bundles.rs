@@ -21,6 +21,10 @@ struct Sealed {
 }
 
 fn seal_on_device(dir: &std::path::Path, case_id: &str) -> Sealed {
+    seal_with(dir, case_id, SealFacts::default())
+}
+
+fn seal_with(dir: &std::path::Path, case_id: &str, facts: SealFacts) -> Sealed {
     let store = Store::open(dir).unwrap();
     let case = store
         .create_case(NewCase { id: Some(case_id.into()), report_no: format!("RPT-{case_id}"), ..Default::default() })
@@ -33,7 +37,7 @@ fn seal_on_device(dir: &std::path::Path, case_id: &str) -> Sealed {
         items.push((got.item.id.clone(), bytes));
     }
     let key = store.device_key().unwrap();
-    let sealed = seal(&store, &case.id, &key, SealFacts::default()).unwrap();
+    let sealed = seal(&store, &case.id, &key, facts).unwrap();
     Sealed { case_id: case.id, manifest: sealed.manifest, signature: sealed.signature, items }
 }
 
@@ -166,4 +170,32 @@ async fn only_the_cases_own_people_may_submit() {
     let resp = s.req(reqwest::Method::POST, &url, None).json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(stored_bundles(&s, &sealed.case_id).await, json!([]));
+}
+
+#[tokio::test]
+async fn a_proven_arrival_in_the_bundle_records_the_arrival_and_an_unproven_one_does_not() {
+    let s = Server::start().await;
+    let li = s.token("surveyor", Some("li")).await;
+    let dispatched = Utc::now() - chrono::Duration::minutes(20);
+    let arrived = Utc::now() - chrono::Duration::minutes(4);
+    for (case_id, proven) in [("HZ-ARR-1", true), ("HZ-ARR-2", false)] {
+        let (status, _) = s
+            .post("/v1/cases", &s.admin.clone(), json!({"id": case_id, "zone": "urban", "target_minutes": 30, "surveyor": "li", "dispatched_at": dispatched}))
+            .await;
+        assert_eq!(status, 201);
+        let device = tempfile::tempdir().unwrap();
+        let arrival = json!({"case_id": case_id, "arrived": {"at": arrived, "proven": proven, "proof": {"kind": "fix"}}});
+        let sealed = seal_with(device.path(), case_id, SealFacts { arrival: Some(arrival), ..SealFacts::default() });
+        let items = upload_items(&s, &li, &sealed).await;
+        let (status, receipt) = s.post(&format!("/v1/cases/{case_id}/bundles"), &li, body(&sealed.manifest, &sealed.signature, &items)).await;
+        assert_eq!(status, 201, "{receipt}");
+        let case = s.get(&format!("/v1/cases/{case_id}"), &li).await.1;
+        if proven {
+            let at: chrono::DateTime<Utc> = serde_json::from_value(case["arrived_at"].clone()).unwrap();
+            assert_eq!(at.timestamp_millis(), arrived.timestamp_millis(), "{case}");
+            assert_eq!(case["arrival"]["status"], "on_time", "{case}");
+        } else {
+            assert_eq!(case["arrived_at"], Value::Null, "an unproven arrival is not recorded: {case}");
+        }
+    }
 }

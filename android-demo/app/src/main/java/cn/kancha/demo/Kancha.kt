@@ -22,6 +22,13 @@ object Kancha {
         ).also { sdk = it }
     }
 
+    /** The companion server; 10.0.2.2 is the host's loopback seen from the Android emulator. */
+    const val SERVER_URL = "http://10.0.2.2:8080"
+
+    /** The surveyor's bearer token, pasted once into the app's settings (`kancha token create`). */
+    fun token(context: Context): String =
+        context.getSharedPreferences("kancha", Context.MODE_PRIVATE).getString("token", null) ?: ""
+
     /** A random id per installation: stable, and nothing personal. */
     private fun installId(context: Context): String {
         val prefs = context.getSharedPreferences("kancha", Context.MODE_PRIVATE)
