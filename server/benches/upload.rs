@@ -1,8 +1,11 @@
-//! Upload throughput on loopback: kancha-server against @tus/server (npm), same client, same
-//! files, same run. Prints MB/s, server CPU per 100 MB, p99 latency, and kancha's ratio to the
-//! baseline. Run with `cargo run -p xtask -- bench upload` (which installs the peers).
+//! Upload throughput on loopback: kancha-server against @tus/server (npm) and tusd (the Go
+//! reference server), same client, same files, same run. Prints MB/s, server CPU per 100 MB, p99
+//! latency, and kancha's ratio to each baseline. Run with `cargo run -p xtask -- bench upload`
+//! (which installs the peers).
 //!
-//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each.
+//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each. Each load
+//! runs ROUNDS times, the servers taking turns, so a change in the machine's other load falls on
+//! all of them; MB/s is all bytes over all time, p99 is over every upload of every round.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,12 +14,24 @@ use std::time::{Duration, Instant};
 const LARGE: usize = 256 << 20;
 const SMALL: usize = 1 << 20;
 const CONCURRENT: usize = 100;
+const ROUNDS: usize = 3;
 
-/// Result of one load against one server.
+/// Rounds of one load against one server, added up.
+#[derive(Default)]
 struct Measured {
-    mb_per_s: f64,
-    cpu_s_per_100mb: f64,
-    p99_ms: f64,
+    bytes: usize,
+    secs: f64,
+    cpu_secs: f64,
+    latencies: Vec<Duration>,
+}
+
+impl Measured {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.secs
+    }
+    fn cpu_s_per_100mb(&self) -> f64 {
+        self.cpu_secs / (self.bytes as f64 / 1e6) * 100.0
+    }
 }
 
 /// Where and how to upload.
@@ -27,16 +42,35 @@ struct Endpoint {
     token: Option<String>,
 }
 
+#[allow(dead_code)] // the bench uses part of the test helper
+#[path = "../../tests/src/tusd.rs"]
+mod tusd;
+
 /// A server under test, as its own process so its CPU time can be read.
 struct Target {
     ep: Endpoint,
-    child: Child,
+    pid: u32,
+    _process: Process,
 }
 
-impl Drop for Target {
+/// The process behind a target, stopped when dropped.
+enum Process {
+    Child(Child),
+    Tusd(#[allow(dead_code)] tusd::Tusd),
+}
+
+impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Process::Child(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Target {
+    fn child(ep: Endpoint, child: Child) -> Target {
+        Target { ep, pid: child.id(), _process: Process::Child(child) }
     }
 }
 
@@ -78,7 +112,7 @@ fn start_kancha(dir: &Path) -> Target {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    Target { ep: Endpoint { name: "kancha-server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: Some(token) }, child }
+    Target::child(Endpoint { name: "kancha-server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: Some(token) }, child)
 }
 
 fn start_tus_node(node_modules: &Path, dir: &Path) -> Target {
@@ -92,11 +126,17 @@ fn start_tus_node(node_modules: &Path, dir: &Path) -> Target {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    Target { ep: Endpoint { name: "@tus/server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: None }, child }
+    Target::child(Endpoint { name: "@tus/server", endpoint: format!("http://127.0.0.1:{port}/v1/uploads"), token: None }, child)
+}
+
+fn start_tusd(binary: &Path, dir: &Path) -> Target {
+    let server = tusd::Tusd::start(binary, dir, 1 << 30).unwrap();
+    let ep = Endpoint { name: "tusd", endpoint: server.endpoint(), token: None };
+    Target { ep, pid: server.pid(), _process: Process::Tusd(server) }
 }
 
 /// Creates an upload and sends all bytes in one PATCH; returns the elapsed time.
-async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared) -> Duration {
+async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes::Bytes) -> Duration {
     let started = Instant::now();
     let mut create = client
         .post(&t.endpoint)
@@ -107,14 +147,14 @@ async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared
     }
     let resp = create.send().await.unwrap();
     assert_eq!(resp.status(), 201, "{}: creation failed", t.name);
-    let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    let url = if location.starts_with("http") { location } else { format!("{}{}", t.endpoint.split("/v1/").next().unwrap(), location) };
+    let location = resp.headers()["location"].to_str().unwrap();
+    let url = reqwest::Url::parse(&t.endpoint).unwrap().join(location).unwrap();
     let mut patch = client
-        .patch(&url)
+        .patch(url)
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Offset", "0")
         .header("Content-Type", "application/offset+octet-stream")
-        .body(data.to_vec());
+        .body(data.clone());
     if let Some(tok) = &t.token {
         patch = patch.bearer_auth(tok);
     }
@@ -124,22 +164,17 @@ async fn upload(client: &reqwest::Client, t: &Endpoint, data: bytes_like::Shared
     started.elapsed()
 }
 
-mod bytes_like {
-    /// Bytes shared between concurrent uploads without copying per task.
-    pub type Shared = std::sync::Arc<Vec<u8>>;
-}
-
-fn p99(mut v: Vec<Duration>) -> f64 {
+fn p99(v: &[Duration]) -> f64 {
+    let mut v = v.to_vec();
     v.sort();
     let i = ((v.len() as f64) * 0.99).ceil() as usize - 1;
     v[i.min(v.len() - 1)].as_secs_f64() * 1000.0
 }
 
-async fn measure(t: &Target, concurrent: bool) -> Measured {
+/// One round of a load against one server, added to `into`. `data` is shared, never copied.
+async fn measure(t: &Target, concurrent: bool, data: &bytes::Bytes, into: &mut Measured) {
     let client = reqwest::Client::new();
-    let pid = t.child.id();
-    // The bytes are made before the clock starts.
-    let data: bytes_like::Shared = std::sync::Arc::new(pattern(if concurrent { SMALL } else { LARGE }));
+    let pid = t.pid;
     let cpu0 = cpu_seconds(pid);
     let started = Instant::now();
     let (total, latencies) = if concurrent {
@@ -156,12 +191,12 @@ async fn measure(t: &Target, concurrent: bool) -> Measured {
         }
         (SMALL * CONCURRENT, lat)
     } else {
-        (LARGE, vec![upload(&client, &t.ep, data).await])
+        (LARGE, vec![upload(&client, &t.ep, data.clone()).await])
     };
-    let secs = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu0;
-    let mb = total as f64 / 1e6;
-    Measured { mb_per_s: mb / secs, cpu_s_per_100mb: cpu / mb * 100.0, p99_ms: p99(latencies) }
+    into.secs += started.elapsed().as_secs_f64();
+    into.cpu_secs += cpu_seconds(pid) - cpu0;
+    into.bytes += total;
+    into.latencies.extend(latencies);
 }
 
 fn pattern(n: usize) -> Vec<u8> {
@@ -173,30 +208,65 @@ fn node_modules() -> Option<PathBuf> {
     p.join("@tus/server").exists().then_some(p)
 }
 
+fn tusd_binary() -> Option<PathBuf> {
+    let p = PathBuf::from(std::env::var_os("KANCHA_TOOLS")?).join("go/bin/tusd");
+    p.exists().then_some(p)
+}
+
+fn print(name: &str, m: &Measured) {
+    println!(
+        "  {name:<14}: {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms  ({} uploads)",
+        m.mb_per_s(),
+        m.cpu_s_per_100mb(),
+        p99(&m.latencies),
+        m.latencies.len()
+    );
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let kancha = start_kancha(&dir.path().join("kancha"));
         wait_ready(&kancha.ep.endpoint).await;
-        let baseline = node_modules().map(|nm| {
-            let d = dir.path().join("tus-node");
-            std::fs::create_dir_all(&d).unwrap();
-            start_tus_node(&nm, &d)
-        });
-        if let Some(b) = &baseline {
+        let mut baselines = Vec::new();
+        match node_modules() {
+            Some(nm) => {
+                let d = dir.path().join("tus-node");
+                std::fs::create_dir_all(&d).unwrap();
+                baselines.push(start_tus_node(&nm, &d));
+            }
+            None => println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline"),
+        }
+        match tusd_binary() {
+            Some(bin) => {
+                let d = dir.path().join("tusd");
+                std::fs::create_dir_all(&d).unwrap();
+                baselines.push(start_tusd(&bin, &d));
+            }
+            None => println!("tusd not installed (run `cargo run -p xtask -- peers`): no baseline"),
+        }
+        for b in &baselines {
             wait_ready(&b.ep.endpoint).await;
-        } else {
-            println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline");
         }
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
-            println!("== {label}");
-            let k = measure(&kancha, concurrent).await;
-            println!("  kancha-server : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", k.mb_per_s, k.cpu_s_per_100mb, k.p99_ms);
-            if let Some(b) = &baseline {
-                let m = measure(b, concurrent).await;
-                println!("  @tus/server   : {:8.1} MB/s  {:6.2} CPU s/100 MB  p99 {:8.1} ms", m.mb_per_s, m.cpu_s_per_100mb, m.p99_ms);
-                println!("  ratio kancha/@tus/server throughput: {:.2}x", k.mb_per_s / m.mb_per_s);
+            println!("== {label}, {ROUNDS} rounds");
+            // The bytes are made before any clock starts.
+            let data = bytes::Bytes::from(pattern(if concurrent { SMALL } else { LARGE }));
+            let mut k = Measured::default();
+            let mut m: Vec<Measured> = baselines.iter().map(|_| Measured::default()).collect();
+            for _ in 0..ROUNDS {
+                measure(&kancha, concurrent, &data, &mut k).await;
+                for (b, into) in baselines.iter().zip(&mut m) {
+                    measure(b, concurrent, &data, into).await;
+                }
+            }
+            print(kancha.ep.name, &k);
+            for (b, m) in baselines.iter().zip(&m) {
+                print(b.ep.name, m);
+            }
+            for (b, m) in baselines.iter().zip(&m) {
+                println!("  ratio kancha/{} throughput: {:.2}x", b.ep.name, k.mb_per_s() / m.mb_per_s());
             }
         }
     });

@@ -27,3 +27,4 @@ pub mod node_tus;
 pub mod proxy;
 pub mod survey;
 pub mod tus_server;
+pub mod tusd;

@@ -39,6 +39,11 @@ const PIP: &[&str] = &[
     "tuspy==1.1.0",
 ];
 
+/// Go programs: (binary under build/tools/go/bin; its package), each pinned with checksums by a
+/// module in xtask/go/<binary>/ (go.mod + go.sum). tusd is the tus reference server, a baseline
+/// for the upload benchmark and an interop peer for the tus client.
+const GO: &[(&str, &str)] = &[("tusd", "github.com/tus/tusd/v2/cmd/tusd")];
+
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {
     let tools = root.join("build/tools");
@@ -86,7 +91,60 @@ pub fn install(root: &Path) -> Result<()> {
             std::fs::write(&stamp, want)?;
         }
     }
+    install_go(root, &tools)?;
     Ok(())
+}
+
+/// Builds each Go peer from its pinned module; rebuilt only when the module's go.mod changes.
+///
+/// `go build` inside a checked-in module rather than `go install pkg@version`: the latter also
+/// asks the module proxy for the version list (to report deprecations), which a proxy may refuse,
+/// while the pinned go.sum makes the build reproducible either way.
+fn install_go(root: &Path, tools: &Path) -> Result<()> {
+    let gopath = tools.join("go");
+    let mut go = None;
+    for (bin, package) in GO {
+        let module = root.join("xtask/go").join(bin);
+        let pins = std::fs::read_to_string(module.join("go.mod"))?;
+        let out = gopath.join("bin").join(bin);
+        let stamp = gopath.join("bin").join(format!(".{bin}.go.mod"));
+        if out.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(pins.as_str()) {
+            continue;
+        }
+        let go = match &go {
+            Some(go) => go,
+            None => go.insert(find_go()?),
+        };
+        let mut build = Command::new(go);
+        build
+            .env("GOPATH", &gopath)
+            .env("GOMODCACHE", gopath.join("pkg/mod"))
+            .env("GOCACHE", gopath.join("cache"))
+            // Never download another toolchain: build with the Go that is installed.
+            .env("GOTOOLCHAIN", "local")
+            .args(["build", "-o"])
+            .arg(&out)
+            .arg(package);
+        crate::run(&module, &mut build)?;
+        std::fs::write(&stamp, pins)?;
+    }
+    Ok(())
+}
+
+/// The Go toolchain: `go` on PATH, else the standard /usr/local/go install.
+fn find_go() -> Result<std::path::PathBuf> {
+    if on_path("go") {
+        return Ok("go".into());
+    }
+    let standard = Path::new("/usr/local/go/bin/go");
+    if standard.exists() {
+        return Ok(standard.to_path_buf());
+    }
+    anyhow::bail!(
+        "Go is needed to build the Go peers ({}) but `go` is not on PATH nor at /usr/local/go/bin/go; \
+         install Go 1.24 or newer",
+        GO.iter().map(|(bin, _)| *bin).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Tells tests where the peers are and that they must be there.

@@ -169,6 +169,13 @@ fn parse_id(id: &str) -> Result<UploadId, ApiError> {
     UploadId::parse(id).map_err(|_| ApiError::NotFound(format!("upload {id}")))
 }
 
+/// Loads the upload named by a path segment (an invalid id is simply not found).
+async fn load_path(state: &AppState, caller: &Caller, raw_id: &str) -> Result<(UploadId, UploadRecord), ApiError> {
+    let id = parse_id(raw_id)?;
+    let upload = load(state, caller, &id).await?;
+    Ok((id, upload))
+}
+
 /// Loads an upload the caller may touch; deletes it and answers 410 if it expired unfinished.
 async fn load(state: &AppState, caller: &Caller, id: &UploadId) -> Result<UploadRecord, ApiError> {
     let upload = state.meta.upload(id).await?.ok_or_else(|| ApiError::NotFound(format!("upload {id}")))?;
@@ -222,10 +229,13 @@ async fn write_body(state: &AppState, upload: &UploadRecord, headers: &HeaderMap
     let mut stream = body.into_data_stream();
     let mut written: u64 = 0;
     let mut overflow = false;
+    // One wait for shutdown for the whole body, not one registration per chunk.
+    let stopping = state.stopping.cancelled();
+    tokio::pin!(stopping);
     let outcome = loop {
         let next = tokio::select! {
             biased;
-            _ = state.stopping.cancelled() => break Outcome::Stopping,
+            _ = &mut stopping => break Outcome::Stopping,
             next = stream.next() => next,
         };
         let chunk = match next {
@@ -419,7 +429,7 @@ async fn status(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_tus(&headers)?;
-    let upload = load(&state, &caller, &parse_id(&id)?).await?;
+    let (_, upload) = load_path(&state, &caller, &id).await?;
     let mut resp = StatusCode::OK.into_response();
     let h = resp.headers_mut();
     h.insert("upload-offset", HeaderValue::from(upload.offset));
@@ -468,8 +478,7 @@ async fn append(
     let offset = header_u64(headers, "upload-offset")?
         .ok_or_else(|| ApiError::bad("missing_upload_offset", "Upload-Offset is required"))?;
     Checksum::parse(headers)?;
-    let id = parse_id(&id)?;
-    load(&state, &caller, &id).await?;
+    let (id, _) = load_path(&state, &caller, &id).await?;
     let _guard = state.locks.try_lock(&id).ok_or_else(|| ApiError::Locked(id.to_string()))?;
     // Read again under the lock: the previous writer may have moved the offset.
     let upload = load(&state, &caller, &id).await?;
@@ -499,8 +508,7 @@ async fn terminate(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_tus(&headers)?;
-    let id = parse_id(&id)?;
-    load(&state, &caller, &id).await?;
+    let (id, _) = load_path(&state, &caller, &id).await?;
     let _guard = state.locks.try_lock(&id).ok_or_else(|| ApiError::Locked(id.to_string()))?;
     remove(&state, &id).await?;
     tracing::info!(upload = %id, by = %caller.token_id, "upload terminated");

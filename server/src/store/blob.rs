@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use std::pin::Pin;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// A writer that appends to a blob; the caller flushes and shuts it down to make bytes durable.
+/// A writer that appends to a blob; its shutdown returns once the bytes are durable (on disk).
 pub type BlobWriter = Pin<Box<dyn AsyncWrite + Send>>;
 /// A reader over a whole blob.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;

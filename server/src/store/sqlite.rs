@@ -224,6 +224,27 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
+/// Runs an INSERT; `Ok(false)` when a row with the same key exists.
+fn insert_new(c: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<bool> {
+    match c.execute(sql, params) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs an UPDATE of one case and reads the case back in the same transaction (`None`: no such case).
+fn update_case(c: &mut Connection, key: &str, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Option<CaseRecord>> {
+    let tx = c.transaction()?;
+    let case = if tx.execute(sql, params)? == 0 {
+        None
+    } else {
+        Some(tx.query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [key], case_row)?)
+    };
+    tx.commit()?;
+    Ok(case)
+}
+
 #[async_trait]
 impl MetaStore for SqliteMetaStore {
     async fn put_token(&self, t: TokenRecord) -> Result<(), MetaError> {
@@ -262,7 +283,8 @@ impl MetaStore for SqliteMetaStore {
         let id = u.id.to_string();
         let res = self
             .run(move |c| {
-                match c.execute(
+                insert_new(
+                    c,
                     &format!("INSERT INTO uploads ({UPLOAD_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"),
                     params![
                         u.id.as_str(),
@@ -276,11 +298,7 @@ impl MetaStore for SqliteMetaStore {
                         ms(u.expires_at),
                         u.completed_at.map(ms)
                     ],
-                ) {
-                    Ok(_) => Ok(true),
-                    Err(e) if is_unique_violation(&e) => Ok(false),
-                    Err(e) => Err(e),
-                }
+                )
             })
             .await?;
         if res { Ok(()) } else { Err(MetaError::Conflict(format!("upload {id}"))) }
@@ -351,7 +369,8 @@ impl MetaStore for SqliteMetaStore {
         let docs = serde_json::to_string(&k.required_documents).map_err(|e| MetaError::Backend(e.to_string()))?;
         let inserted = self
             .run(move |c| {
-                match c.execute(
+                insert_new(
+                    c,
                     &format!("INSERT INTO cases ({CASE_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"),
                     params![
                         k.id.as_str(),
@@ -364,11 +383,7 @@ impl MetaStore for SqliteMetaStore {
                         k.note,
                         ms(k.created_at)
                     ],
-                ) {
-                    Ok(_) => Ok(true),
-                    Err(e) if is_unique_violation(&e) => Ok(false),
-                    Err(e) => Err(e),
-                }
+                )
             })
             .await?;
         if inserted { Ok(()) } else { Err(MetaError::Conflict(format!("case {id}"))) }
@@ -390,18 +405,8 @@ impl MetaStore for SqliteMetaStore {
     ) -> Result<CaseRecord, MetaError> {
         let (key, who) = (id.to_string(), surveyor.to_string());
         self.run(move |c| {
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE cases SET surveyor = ?2, dispatched_at = ?3, arrived_at = NULL WHERE id = ?1",
-                params![key, who, ms(dispatched_at)],
-            )?;
-            let case = if n == 0 {
-                None
-            } else {
-                Some(tx.query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [&key], case_row)?)
-            };
-            tx.commit()?;
-            Ok(case)
+            let sql = "UPDATE cases SET surveyor = ?2, dispatched_at = ?3, arrived_at = NULL WHERE id = ?1";
+            update_case(c, &key, sql, params![key, who, ms(dispatched_at)])
         })
         .await?
         .ok_or_else(|| MetaError::NotFound(format!("case {id}")))
@@ -409,17 +414,7 @@ impl MetaStore for SqliteMetaStore {
 
     async fn record_arrival(&self, id: &CaseId, arrived_at: DateTime<Utc>) -> Result<CaseRecord, MetaError> {
         let key = id.to_string();
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            let n = tx.execute("UPDATE cases SET arrived_at = ?2 WHERE id = ?1", params![key, ms(arrived_at)])?;
-            let case = if n == 0 {
-                None
-            } else {
-                Some(tx.query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [&key], case_row)?)
-            };
-            tx.commit()?;
-            Ok(case)
-        })
+        self.run(move |c| update_case(c, &key, "UPDATE cases SET arrived_at = ?2 WHERE id = ?1", params![key, ms(arrived_at)]))
         .await?
         .ok_or_else(|| MetaError::NotFound(format!("case {id}")))
     }

@@ -322,6 +322,9 @@ async fn a_second_writer_is_locked_out_while_the_first_streams() {
         .send();
     let first = tokio::spawn(first);
     tx.send(Ok(vec![1; 100])).await.unwrap();
+    // Give the first writer time to take the lock: each probe below holds it for a moment,
+    // and a first writer that arrives during a probe is itself refused with 423.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // The lock is checked before the offset: a wrong offset answers 409 until the first
     // writer holds the lock, then 423; either way the second request writes nothing.
     let mut second = s.patch(&path, &t, 999, vec![2; 10], &[]).await;
