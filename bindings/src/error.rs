@@ -162,7 +162,9 @@ impl From<FileScanError> for KanchaError {
         match e {
             FileScanError::Store(s) => s.into(),
             FileScanError::Scan(s) => KanchaError::ScanFailed { reason: s.to_string() },
-            e @ FileScanError::NotAPhoto(_) => KanchaError::InvalidArgument { reason: e.to_string() },
+            e @ (FileScanError::NotAPhoto(_) | FileScanError::ShotNotForDocType { .. }) => {
+                KanchaError::InvalidArgument { reason: e.to_string() }
+            }
         }
     }
 }

@@ -13,6 +13,10 @@ pub struct ScanInput {
     pub corners: Option<Vec<f64>>,
     /// Use the given corners exactly instead of fitting them to the page's edges.
     pub exact_corners: bool,
+    /// The checklist document item it is filed under (`driver_licence/v0`, `bank_details/p0`);
+    /// by default the document type's first checklist item.
+    #[uniffi(default = None)]
+    pub shot: Option<String>,
 }
 
 impl ScanInput {

@@ -230,7 +230,7 @@ impl KanchaSdk {
         let inner = self.live()?;
         let request = input.request()?;
         let device = DeviceContext { clock: chrono::Utc::now(), fix: None };
-        let filed = file_scan(&inner.store, &photo_item_id, None, &request, &device, &inner.capture)?;
+        let filed = file_scan(&inner.store, &photo_item_id, input.shot.as_deref(), &request, &device, &inner.capture)?;
         let item = ItemInfo::from(filed.item);
         if filed.created {
             self.events.emit(SdkEvent::ItemStored {

@@ -428,6 +428,10 @@ fun main(args: Array<String>) {
             assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(photo.id, ScanInput("no_such_document", null, false)) }
             assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(photo.id, ScanInput(null, listOf(1.0, 2.0, 3.0), false)) }
             assertThrows<KanchaException.InvalidArgument> { sdk.captureScan(scan.item.id, ScanInput(null, null, false)) }
+            val wrongItem = assertThrows<KanchaException.InvalidArgument> {
+                sdk.captureScan(photo.id, ScanInput(docType = "driver_licence", corners = null, exactCorners = false, shot = "bank_details"))
+            }
+            check(wrongItem.message!!.contains("bank_details")) { wrongItem.message!! }
             // A photo of a bare grey surface: no page to find, so no guess either.
             val grey = java.awt.image.BufferedImage(800, 600, java.awt.image.BufferedImage.TYPE_INT_RGB)
             grey.createGraphics().apply { color = java.awt.Color(120, 118, 115); fillRect(0, 0, 800, 600); dispose() }
