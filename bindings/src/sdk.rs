@@ -120,6 +120,16 @@ impl KanchaSdk {
         Ok(Arc::new(KanchaSdk { inner: RwLock::new(Some(Arc::new(inner))), events }))
     }
 
+    /// Tells listeners a new item was stored.
+    fn stored(&self, item: &ItemInfo) {
+        self.events.emit(SdkEvent::ItemStored {
+            case_id: item.case_id.clone(),
+            item_id: item.id.clone(),
+            shot: item.shot.clone(),
+            accepted: item.accepted,
+        });
+    }
+
     /// The open instance, or `Closed`. Holding the Arc keeps the store alive for this one call.
     fn live(&self) -> Result<Arc<Inner>, KanchaError> {
         self.inner.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or(KanchaError::Closed)
@@ -176,12 +186,7 @@ impl KanchaSdk {
         let captured = capture::capture_photo(&inner.store, &case_id, &shot, &jpeg, &device, &inner.capture)?;
         let item = ItemInfo::from(captured.item);
         if captured.created {
-            self.events.emit(SdkEvent::ItemStored {
-                case_id: item.case_id.clone(),
-                item_id: item.id.clone(),
-                shot: item.shot.clone(),
-                accepted: item.accepted,
-            });
+            self.stored(&item);
         }
         Ok(CapturedPhoto { item, created: captured.created })
     }
@@ -233,12 +238,7 @@ impl KanchaSdk {
         let filed = file_scan(&inner.store, &photo_item_id, input.shot.as_deref(), &request, &device, &inner.capture)?;
         let item = ItemInfo::from(filed.item);
         if filed.created {
-            self.events.emit(SdkEvent::ItemStored {
-                case_id: item.case_id.clone(),
-                item_id: item.id.clone(),
-                shot: item.shot.clone(),
-                accepted: item.accepted,
-            });
+            self.stored(&item);
         }
         let scan = filed.scan;
         Ok(CapturedScan {
