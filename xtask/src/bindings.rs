@@ -71,7 +71,7 @@ pub fn target_dir(root: &Path) -> PathBuf {
 /// The Kotlin survey simulator (bindings/demo/) against `kancha serve` on the embedded default:
 /// release server and library, bindings generated from that library, server stopped at the end.
 pub fn survey_demo(root: &Path) -> Result<()> {
-    crate::peers::install(root)?;
+    crate::peers::install_jvm(root)?;
     crate::run(
         root,
         Command::new("cargo").args(["build", "--release", "-p", "kancha-server", "-p", "kancha-ffi", "-p", "uniffi-bindgen"]),

@@ -13,7 +13,7 @@ const APT: &[(&str, &str)] = &[
     ("exiftool", "libimage-exiftool-perl"),
     ("djpeg", "libjpeg-turbo-progs"),
     ("unzip", "unzip"),
-    ("/usr/share/java/jna.jar", "libjna-java"),
+    JNA,
     ("clang", "clang"),
 ];
 
@@ -22,7 +22,12 @@ const JARS: &[(&str, &str)] = &[("/usr/share/java/jna.jar", "java/jna.jar")];
 
 /// npm packages, installed into build/tools/node: tus peers for interop tests and benchmarks;
 /// kotlin-compiler is kotlinc for the Kotlin suite (it ships kotlin-stdlib in its lib/).
-const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1", "kotlin-compiler@2.4.20"];
+const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@2.1.1", KOTLINC];
+
+/// kotlinc, from npm.
+const KOTLINC: &str = "kotlin-compiler@2.4.20";
+/// JNA, from Debian.
+const JNA: (&str, &str) = ("/usr/share/java/jna.jar", "libjna-java");
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
@@ -44,41 +49,17 @@ const PIP: &[&str] = &[
 /// for the upload benchmark and an interop peer for the tus client.
 const GO: &[(&str, &str)] = &[("tusd", "github.com/tus/tusd/v2/cmd/tusd")];
 
+/// What the Kotlin survey simulator needs (README's run command): JNA and kotlinc.
+const JVM_APT: &[(&str, &str)] = &[JNA];
+const JVM_NPM: &[&str] = &[KOTLINC];
+
 /// Installs every missing peer; cheap when all are present.
 pub fn install(root: &Path) -> Result<()> {
     let tools = root.join("build/tools");
     std::fs::create_dir_all(&tools)?;
-    let missing: Vec<&str> =
-        APT.iter().filter(|(bin, _)| !installed(bin)).map(|(_, pkg)| *pkg).collect();
-    if !missing.is_empty() {
-        let sudo = if is_root() { vec![] } else { vec!["sudo"] };
-        let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        if !sudo.is_empty() {
-            update.arg("apt-get");
-        }
-        crate::run(root, update.args(["update", "-q"]))?;
-        let mut inst = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        if !sudo.is_empty() {
-            inst.arg("apt-get");
-        }
-        inst.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-q", "--no-install-recommends"]);
-        crate::run(root, inst.args(&missing))?;
-    }
-    for (from, to) in JARS {
-        let to = tools.join(to);
-        if !to.exists() {
-            std::fs::create_dir_all(to.parent().expect("a jar path has a folder"))?;
-            std::fs::copy(from, &to)?;
-        }
-    }
-    if !NPM.is_empty() {
-        let node = tools.join("node");
-        std::fs::create_dir_all(&node)?;
-        let have = NPM.iter().all(|p| node.join("node_modules").join(package_name(p)).exists());
-        if !have {
-            crate::run(root, Command::new("npm").arg("install").arg("--prefix").arg(&node).args(["--no-audit", "--no-fund", "--loglevel=error"]).args(NPM))?;
-        }
-    }
+    apt_install(root, APT)?;
+    copy_jars(&tools)?;
+    npm_install(root, &tools, NPM)?;
     if !PIP.is_empty() {
         let venv = tools.join("venv");
         if !venv.join("bin/python").exists() {
@@ -93,6 +74,60 @@ pub fn install(root: &Path) -> Result<()> {
     }
     install_go(root, &tools)?;
     Ok(())
+}
+
+/// Installs only the peers the Kotlin survey simulator needs (no test or benchmark baselines).
+pub fn install_jvm(root: &Path) -> Result<()> {
+    let tools = root.join("build/tools");
+    std::fs::create_dir_all(&tools)?;
+    apt_install(root, JVM_APT)?;
+    copy_jars(&tools)?;
+    npm_install(root, &tools, JVM_NPM)
+}
+
+/// Installs the Debian packages of `wanted` whose proof is missing.
+fn apt_install(root: &Path, wanted: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = wanted.iter().filter(|(bin, _)| !installed(bin)).map(|(_, pkg)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+    let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+    if !sudo.is_empty() {
+        update.arg("apt-get");
+    }
+    crate::run(root, update.args(["update", "-q"]))?;
+    let mut inst = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+    if !sudo.is_empty() {
+        inst.arg("apt-get");
+    }
+    inst.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-q", "--no-install-recommends"]);
+    crate::run(root, inst.args(&missing))
+}
+
+/// Copies the jars of Debian packages under build/tools.
+fn copy_jars(tools: &Path) -> Result<()> {
+    for (from, to) in JARS {
+        let to = tools.join(to);
+        if !to.exists() {
+            std::fs::create_dir_all(to.parent().expect("a jar path has a folder"))?;
+            std::fs::copy(from, &to)?;
+        }
+    }
+    Ok(())
+}
+
+/// Installs the npm packages of `wanted` into build/tools/node unless all are there.
+fn npm_install(root: &Path, tools: &Path, wanted: &[&str]) -> Result<()> {
+    let node = tools.join("node");
+    std::fs::create_dir_all(&node)?;
+    if wanted.iter().all(|p| node.join("node_modules").join(package_name(p)).exists()) {
+        return Ok(());
+    }
+    crate::run(
+        root,
+        Command::new("npm").arg("install").arg("--prefix").arg(&node).args(["--no-audit", "--no-fund", "--loglevel=error"]).args(wanted),
+    )
 }
 
 /// Builds each Go peer from its pinned module; rebuilt only when the module's go.mod changes.
