@@ -56,3 +56,36 @@ impl SyncListener for Forward {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KanchaError;
+
+    fn config(url: &str, token: &str, chunk: Option<u64>) -> SyncConfig {
+        SyncConfig { server_url: url.into(), token: token.into(), chunk_size: chunk, purge_originals_after_receipt: true }
+    }
+
+    #[test]
+    fn settings_carry_the_server_chunk_size_and_retention() {
+        let s = config(" https://claims.example.com/ ", "tok", Some(65536)).settings().unwrap();
+        assert_eq!(s.server, "https://claims.example.com");
+        assert_eq!(s.tus.chunk_size, 65536);
+        assert_eq!(s.tus.bearer_token.as_deref(), Some("tok"));
+        assert_eq!(s.retention, Retention::PurgeOriginals);
+    }
+
+    #[test]
+    fn bad_settings_are_invalid_arguments_that_name_the_field() {
+        for (c, field) in [
+            (config("ftp://claims.example.com", "tok", None), "server_url"),
+            (config("https://claims.example.com", " ", None), "token"),
+            (config("https://claims.example.com", "tok", Some(100)), "chunk_size"),
+        ] {
+            match c.settings() {
+                Err(KanchaError::InvalidArgument { reason }) => assert!(reason.contains(field), "{reason}"),
+                other => panic!("expected InvalidArgument for {field}, got {other:?}"),
+            }
+        }
+    }
+}
