@@ -6,6 +6,7 @@
 
 pub mod backoff;
 mod error;
+pub mod http;
 pub mod outbox;
 pub mod tus;
 

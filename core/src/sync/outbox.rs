@@ -6,6 +6,7 @@
 //! it stopped, re-sending at most the chunk in flight and never creating a second bundle.
 
 use super::backoff::{Backoff, RetryPolicy};
+use super::http::Http;
 use super::tus::{upload_file, CancelToken, TusClient, TusConfig, UploadJob, UploadObserver};
 use super::SyncError;
 use crate::bundle::sign;
@@ -226,26 +227,17 @@ fn submit(
     uploads: &BTreeMap<String, String>,
 ) -> Result<String, DeliveryError> {
     let url = format!("{}/v1/cases/{}/bundles", settings.server, manifest.case.id);
-    let http = reqwest::blocking::Client::builder()
-        .connect_timeout(settings.tus.connect_timeout)
-        .timeout(settings.tus.request_timeout.unwrap_or(Duration::from_secs(300)))
-        .build()
-        .map_err(|e| SyncError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+    let http = Http::new(
+        settings.tus.connect_timeout,
+        Some(settings.tus.request_timeout.unwrap_or(Duration::from_secs(300))),
+        settings.token.as_deref(),
+    )?;
     let body = Submission { manifest: sign::b64(&entry.manifest), signature: sign::b64(&entry.signature), items: uploads };
-    let mut req = http.post(&url).json(&body);
-    if let Some(token) = &settings.token {
-        req = req.bearer_auth(token);
-    }
-    let resp = req
-        .send()
-        .map_err(|e| SyncError::Network { method: "POST", url: url.clone(), message: e.to_string() })?;
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| super::backoff::parse_retry_after(v, std::time::SystemTime::now()));
-    let text = resp.text().unwrap_or_default();
+    let json = serde_json::to_vec(&body).map_err(|e| SyncError::Protocol(format!("cannot encode the submission: {e}")))?;
+    let resp = http.send("POST", &url, &[("content-type", "application/json".to_string())], Some(&json))?;
+    let status = resp.status;
+    let retry_after = resp.header("retry-after").and_then(|v| super::backoff::parse_retry_after(v, std::time::SystemTime::now()));
+    let text = resp.body;
     match status {
         200 | 201 => Ok(text),
         401 | 403 => Err(SyncError::Unauthorized { status }.into()),

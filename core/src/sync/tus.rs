@@ -10,9 +10,7 @@ use super::backoff::{parse_retry_after, Backoff, RetryPolicy};
 use super::error::{Recovery, SyncError};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use reqwest::blocking::{Client, RequestBuilder, Response};
-use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use super::http::{parse_url, resolve, Http, Reply};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs::File;
@@ -144,7 +142,7 @@ pub trait UploadObserver {
 
 /// A tus client: an HTTP connection pool, the configuration and what each server offers.
 pub struct TusClient {
-    http: Client,
+    http: Http,
     config: TusConfig,
     capabilities: Mutex<HashMap<String, Capabilities>>,
 }
@@ -155,21 +153,7 @@ impl TusClient {
         if config.chunk_size == 0 {
             return Err(SyncError::BadRequest("chunk_size must be at least 1 byte".into()));
         }
-        let mut builder = Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("kancha-core/", env!("CARGO_PKG_VERSION")));
-        if let Some(token) = &config.bearer_token {
-            let mut headers = HeaderMap::new();
-            let mut value = format!("Bearer {token}")
-                .parse::<reqwest::header::HeaderValue>()
-                .map_err(|_| SyncError::BadRequest("the bearer token is not a valid header value".into()))?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-            builder = builder.default_headers(headers);
-        }
-        let http = builder.build().map_err(|e| SyncError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        let http = Http::new(config.connect_timeout, config.request_timeout, config.bearer_token.as_deref())?;
         Ok(TusClient { http, config, capabilities: Mutex::new(HashMap::new()) })
     }
 
@@ -183,17 +167,16 @@ impl TusClient {
         if let Some(c) = self.capabilities.lock().unwrap_or_else(|p| p.into_inner()).get(endpoint) {
             return Ok(c.clone());
         }
-        let url = parse_url(endpoint)?;
-        let resp = send("OPTIONS", endpoint, self.http.request(Method::OPTIONS, url))?;
-        if !resp.status().is_success() {
+        parse_url(endpoint)?;
+        let resp = self.http.send("OPTIONS", endpoint, &[], None)?;
+        if !resp.is_success() {
             return Err(status_error("OPTIONS", endpoint, resp, 0));
         }
-        let h = resp.headers();
         let caps = Capabilities {
-            versions: list(h, "tus-version"),
-            extensions: list(h, "tus-extension"),
-            max_size: header_str(h, "tus-max-size").and_then(|v| v.parse().ok()),
-            checksum_algorithms: list(h, "tus-checksum-algorithm").into_iter().map(|a| a.to_ascii_lowercase()).collect(),
+            versions: resp.list("tus-version"),
+            extensions: resp.list("tus-extension"),
+            max_size: resp.header_u64("tus-max-size"),
+            checksum_algorithms: resp.list("tus-checksum-algorithm").into_iter().map(|a| a.to_ascii_lowercase()).collect(),
         };
         if !caps.versions.iter().any(|v| v == TUS_VERSION) {
             return Err(SyncError::Protocol(format!(
@@ -207,28 +190,31 @@ impl TusClient {
 
     /// Asks the server how many bytes of the upload it has (HEAD), and the length it expects.
     pub fn offset(&self, url: &str) -> Result<(u64, Option<u64>), SyncError> {
-        let resp = send("HEAD", url, self.tus(Method::HEAD, parse_url(url)?))?;
-        if !resp.status().is_success() {
+        let resp = self.tus("HEAD", url, vec![], None)?;
+        if !resp.is_success() {
             return Err(status_error("HEAD", url, resp, 0));
         }
-        let offset = header_u64(resp.headers(), "upload-offset")
+        let offset = resp
+            .header_u64("upload-offset")
             .ok_or_else(|| SyncError::Protocol(format!("HEAD {url} answered without a valid Upload-Offset")))?;
-        Ok((offset, header_u64(resp.headers(), "upload-length")))
+        Ok((offset, resp.header_u64("upload-length")))
     }
 
     /// Deletes an upload on the server (termination extension).
     pub fn terminate(&self, url: &str) -> Result<(), SyncError> {
-        let resp = send("DELETE", url, self.tus(Method::DELETE, parse_url(url)?))?;
-        if resp.status().is_success() {
+        let resp = self.tus("DELETE", url, vec![], None)?;
+        if resp.is_success() {
             Ok(())
         } else {
             Err(status_error("DELETE", url, resp, 0))
         }
     }
 
-    /// A request with the Tus-Resumable header every tus request but OPTIONS carries.
-    fn tus(&self, method: Method, url: Url) -> RequestBuilder {
-        self.http.request(method, url).header("Tus-Resumable", TUS_VERSION)
+    /// Sends a request with the Tus-Resumable header every tus request but OPTIONS carries.
+    fn tus(&self, method: &'static str, url: &str, mut headers: Vec<(&str, String)>, body: Option<&[u8]>) -> Result<Reply, SyncError> {
+        parse_url(url)?;
+        headers.push(("tus-resumable", TUS_VERSION.to_string()));
+        self.http.send(method, url, &headers, body)
     }
 }
 
@@ -315,7 +301,7 @@ pub fn upload_file(
 struct Upload<'a> {
     client: &'a TusClient,
     job: &'a UploadJob,
-    endpoint: Url,
+    endpoint: ureq::http::Uri,
     metadata: String,
     observer: &'a mut dyn UploadObserver,
     cancel: &'a CancelToken,
@@ -375,20 +361,17 @@ impl Upload<'_> {
             }
             let chunk = self.prepare_chunk(offset, &url, &caps)?;
             let len = chunk.bytes.len() as u64;
-            let mut req = self
-                .client
-                .tus(Method::PATCH, parse_url(&url)?)
-                .header("Upload-Offset", offset)
-                .header(CONTENT_TYPE, OCTETS);
-            if let Some(sum) = &chunk.checksum {
-                req = req.header("Upload-Checksum", sum);
+            let mut headers = vec![("upload-offset", offset.to_string()), ("content-type", OCTETS.to_string())];
+            if let Some(sum) = chunk.checksum {
+                headers.push(("upload-checksum", sum));
             }
             self.bytes_sent += len;
-            let resp = send("PATCH", &url, req.body(chunk.bytes))?;
-            if !resp.status().is_success() {
+            let resp = self.client.tus("PATCH", &url, headers, Some(&chunk.bytes))?;
+            if !resp.is_success() {
                 return Err(status_error("PATCH", &url, resp, offset));
             }
-            let new_offset = header_u64(resp.headers(), "upload-offset")
+            let new_offset = resp
+                .header_u64("upload-offset")
                 .filter(|o| *o > offset && *o <= offset + len)
                 .ok_or_else(|| SyncError::Protocol(format!("PATCH {url} answered without a valid Upload-Offset")))?;
             if new_offset == offset + len {
@@ -406,37 +389,29 @@ impl Upload<'_> {
     fn create(&mut self, caps: &Capabilities) -> Result<(), SyncError> {
         let size = self.job.size;
         let endpoint = self.job.endpoint.clone();
-        let mut req = self
-            .client
-            .tus(Method::POST, self.endpoint.clone())
-            .header("Upload-Length", size)
-            .header("Upload-Metadata", &self.metadata);
+        let mut headers = vec![("upload-length", size.to_string()), ("upload-metadata", self.metadata.clone())];
         let with_upload = self.client.config.creation_with_upload && caps.has("creation-with-upload") && size > 0;
         let mut sent = None;
+        let mut body = Vec::new();
         if with_upload {
             let chunk = self.prepare_chunk(0, &endpoint, caps)?;
-            req = req.header(CONTENT_TYPE, OCTETS);
-            if let Some(sum) = &chunk.checksum {
-                req = req.header("Upload-Checksum", sum);
+            headers.push(("content-type", OCTETS.to_string()));
+            if let Some(sum) = chunk.checksum {
+                headers.push(("upload-checksum", sum));
             }
             self.bytes_sent += chunk.bytes.len() as u64;
             sent = Some((chunk.bytes.len() as u64, chunk.state_after));
-            req = req.body(chunk.bytes);
-        } else {
-            req = req.header(reqwest::header::CONTENT_LENGTH, 0);
+            body = chunk.bytes;
         }
-        let resp = send("POST", &endpoint, req)?;
-        if resp.status() != StatusCode::CREATED && !resp.status().is_success() {
+        let resp = self.client.tus("POST", &endpoint, headers, Some(&body))?;
+        if !resp.is_success() {
             return Err(status_error("POST", &endpoint, resp, 0));
         }
-        let location = header_str(resp.headers(), LOCATION.as_str())
+        let location = resp
+            .header("location")
             .ok_or_else(|| SyncError::Protocol(format!("POST {endpoint} created an upload without a Location")))?;
-        let url = self
-            .endpoint
-            .join(location)
-            .map_err(|e| SyncError::BadUrl { url: location.to_string(), reason: e.to_string() })?
-            .to_string();
-        let offset = if with_upload { header_u64(resp.headers(), "upload-offset") } else { Some(0) };
+        let url = resolve(&self.endpoint, location)?;
+        let offset = if with_upload { resp.header_u64("upload-offset") } else { Some(0) };
         self.observer.created(&url).map_err(SyncError::Aborted)?;
         self.url = Some(url);
         self.resumed_from.get_or_insert(0);
@@ -572,31 +547,10 @@ fn encode_metadata(job: &UploadJob) -> Result<String, SyncError> {
     Ok(out.join(","))
 }
 
-fn parse_url(s: &str) -> Result<Url, SyncError> {
-    let url = Url::parse(s).map_err(|e| SyncError::BadUrl { url: s.to_string(), reason: e.to_string() })?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(SyncError::BadUrl { url: s.to_string(), reason: "only http and https are supported".into() });
-    }
-    Ok(url)
-}
-
-fn send(method: &'static str, url: &str, req: RequestBuilder) -> Result<Response, SyncError> {
-    req.send().map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        SyncError::Network { method, url: url.to_string(), message }
-    })
-}
-
 /// Maps a non-success answer to the error that says what a retry must do.
-fn status_error(method: &'static str, url: &str, resp: Response, offset: u64) -> SyncError {
-    let status = resp.status().as_u16();
-    let retry_after = header_str(resp.headers(), RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, SystemTime::now()));
+fn status_error(method: &'static str, url: &str, resp: Reply, offset: u64) -> SyncError {
+    let status = resp.status;
+    let retry_after = resp.header("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now()));
     let url = url.to_string();
     let upload_request = matches!(method, "HEAD" | "PATCH" | "DELETE");
     match status {
@@ -610,29 +564,11 @@ fn status_error(method: &'static str, url: &str, resp: Response, offset: u64) ->
         // was just cut, not yet noticed by the server); it ends on its own, so wait and re-HEAD.
         423 | 429 | 500..=599 => SyncError::Server { method, url, status, retry_after },
         _ => {
-            let mut body = resp.text().unwrap_or_default();
+            let mut body = resp.body;
             body.truncate(body.char_indices().nth(200).map_or(body.len(), |(i, _)| i));
             SyncError::Rejected { method, url, status, body }
         }
     }
-}
-
-fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
-}
-
-fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
-    header_str(h, name).and_then(|v| v.parse().ok())
-}
-
-fn list(h: &HeaderMap, name: &str) -> Vec<String> {
-    h.get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 fn local_io(path: &Path, e: std::io::Error) -> SyncError {
@@ -676,13 +612,6 @@ mod tests {
         let mut j = job(vec![]);
         j.sha256_hex = "ABC".into();
         assert!(matches!(encode_metadata(&j), Err(SyncError::BadRequest(_))));
-    }
-
-    #[test]
-    fn only_http_urls_are_accepted() {
-        assert!(matches!(parse_url("ftp://x/y"), Err(SyncError::BadUrl { .. })));
-        assert!(matches!(parse_url("not a url"), Err(SyncError::BadUrl { .. })));
-        assert!(parse_url("https://example.invalid/v1/uploads").is_ok());
     }
 
     #[test]
