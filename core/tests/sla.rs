@@ -564,3 +564,12 @@ fn a_persisted_monitor_carries_on_exactly_where_it_left_off() {
     let (d, _) = restored.feed_fix(&fix("02:10:00", 12_000.0, 20.0), t("02:41:00"));
     assert_eq!(d, Disposition::Rejected { reason: Rejection::Duplicate });
 }
+
+#[test]
+fn the_embedded_shipped_policy_is_exactly_the_file_in_the_repository() {
+    // The library embeds the policy compressed (core/build.rs); nothing may be lost on the way.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/policies/default-30-60.json");
+    let from_file = ZonePolicy::load(&path).expect("the policy file loads");
+    let embedded = ZonePolicy::shipped_default().expect("the embedded policy inflates and loads");
+    assert_eq!(format!("{embedded:?}"), format!("{from_file:?}"));
+}

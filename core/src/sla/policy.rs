@@ -7,6 +7,7 @@ use crate::geo::{Coord, Datum, ZoneError, ZoneMap};
 use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::io::Read;
 use std::path::Path;
 
 /// The `format` every policy document declares.
@@ -235,7 +236,13 @@ impl ZonePolicy {
     /// The policy shipped with Kancha (`core/data/policies/default-30-60.json`): 30 minutes in
     /// built-up areas, 60 outside.
     pub fn shipped_default() -> Result<Self, PolicyError> {
-        Self::from_json(include_str!("../../data/policies/default-30-60.json"))
+        // Embedded compressed by build.rs: the outlines are most of the library's data.
+        static SHIPPED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default-30-60.json.zlib"));
+        let mut text = String::new();
+        flate2::read::ZlibDecoder::new(SHIPPED)
+            .read_to_string(&mut text)
+            .map_err(|e| PolicyError::Json(format!("the shipped policy does not inflate: {e}")))?;
+        Self::from_json(&text)
     }
 
     /// Parses and validates a policy document.
