@@ -286,3 +286,104 @@ impl BlobSink for DirSink {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    fn pattern(n: usize, seed: u8) -> Vec<u8> {
+        (0..n).map(|i| (i % 251) as u8 ^ seed).collect()
+    }
+
+    async fn read_all(store: &DirBlobStore, id: &UploadId) -> Vec<u8> {
+        let mut out = Vec::new();
+        store.read(id).await.unwrap().read_to_end(&mut out).await.unwrap();
+        out
+    }
+
+    fn store() -> (tempfile::TempDir, DirBlobStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirBlobStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn many_tiny_chunks_then_one_huge_chunk_are_stored_exactly_in_order() {
+        let (_dir, store) = store();
+        let id = UploadId::parse("tiny-and-huge").unwrap();
+        store.create(&id).await.unwrap();
+        let tiny = pattern(3 * BATCH_BYTES / 2 + 17, 0x5a);
+        let huge = pattern(WRITEBACK_BYTES as usize + 3 * BATCH_BYTES + 1, 0x33);
+        let mut sink = store.append(&id, 0).await.unwrap();
+        // Chunks of 1..=13 bytes: well over a batch, so batches end mid-stream and mid-size.
+        let mut at = 0;
+        for n in (1..=13).cycle() {
+            if at == tiny.len() {
+                break;
+            }
+            let end = (at + n).min(tiny.len());
+            sink.write(Bytes::copy_from_slice(&tiny[at..end])).await.unwrap();
+            at = end;
+        }
+        sink.write(Bytes::new()).await.unwrap();
+        sink.write(Bytes::from(huge.clone())).await.unwrap();
+        sink.finish().await.unwrap();
+        let stored = read_all(&store, &id).await;
+        assert_eq!(stored.len(), tiny.len() + huge.len());
+        assert!(stored[..tiny.len()] == tiny[..] && stored[tiny.len()..] == huge[..], "bytes differ");
+
+        // Appending at an offset cuts away what lies past it and continues from there.
+        let mut sink = store.append(&id, 10).await.unwrap();
+        sink.write(Bytes::from_static(b"end")).await.unwrap();
+        sink.finish().await.unwrap();
+        let stored = read_all(&store, &id).await;
+        assert_eq!(&stored[..10], &tiny[..10]);
+        assert_eq!(&stored[10..], b"end");
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_writer_lands_before_the_next_one_cuts_the_file() {
+        let (_dir, store) = store();
+        let id = UploadId::parse("abandoned").unwrap();
+        store.create(&id).await.unwrap();
+        for round in 0..5u8 {
+            // Enough that a batch is still being written when the writer is dropped unfinished,
+            // as when a request is cancelled mid-body.
+            let mut sink = store.append(&id, 0).await.unwrap();
+            sink.write(Bytes::from(pattern(3 * BATCH_BYTES, round))).await.unwrap();
+            sink.write(Bytes::from(pattern(3 * BATCH_BYTES, round))).await.unwrap();
+            drop(sink);
+            let mut next = store.append(&id, 0).await.unwrap();
+            next.write(Bytes::from_static(b"resumed")).await.unwrap();
+            next.finish().await.unwrap();
+            assert_eq!(read_all(&store, &id).await, b"resumed", "round {round}: a stale batch landed after the cut");
+        }
+        assert!(store.writers.0.lock().unwrap().is_empty(), "finished writers are forgotten");
+    }
+
+    #[tokio::test]
+    async fn concurrent_creations_all_exist_once_the_last_directory_sync_returns() {
+        let (_dir, store) = store();
+        let store = Arc::new(store);
+        let ids: Vec<UploadId> = (0..40).map(|i| UploadId::parse(&format!("c{i}")).unwrap()).collect();
+        let tasks: Vec<_> = ids
+            .iter()
+            .cloned()
+            .map(|id| {
+                let store = store.clone();
+                tokio::spawn(async move { store.create(&id).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let mut want = ids.clone();
+        want.sort();
+        assert_eq!(store.list().await.unwrap(), want);
+        assert_eq!(store.names.created.load(Ordering::SeqCst), 40);
+        assert_eq!(*store.names.synced.lock().await, 40, "the last sync covers every creation");
+        // A fresh id is refused if it exists (creation never replaces bytes).
+        assert!(store.create(&ids[0]).await.is_err());
+    }
+}
