@@ -4,8 +4,9 @@
 //! (which installs the peers).
 //!
 //! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each. Each load
-//! runs ROUNDS times, the servers taking turns, so a change in the machine's other load falls on
-//! all of them; MB/s is all bytes over all time, p99 is over every upload of every round.
+//! runs ROUNDS times, the servers taking turns in an order that turns every round, so a change in
+//! the machine's other load falls on all of them and none always follows another's writes; MB/s
+//! is all bytes over all time, p99 is over every upload of every round.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 const LARGE: usize = 256 << 20;
 const SMALL: usize = 1 << 20;
 const CONCURRENT: usize = 100;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// Rounds of one load against one server, added up.
 #[derive(Default)]
@@ -173,6 +174,9 @@ fn p99(v: &[Duration]) -> f64 {
 
 /// One round of a load against one server, added to `into`. `data` is shared, never copied.
 async fn measure(t: &Target, concurrent: bool, data: &bytes::Bytes, into: &mut Measured) {
+    // Bytes an earlier round left unwritten (the servers that do not sync) go to disk now,
+    // off the clock, rather than during whichever server runs next.
+    let _ = Command::new("sync").status();
     let client = reqwest::Client::new();
     let pid = t.pid;
     let cpu0 = cpu_seconds(pid);
@@ -253,14 +257,18 @@ fn main() {
             println!("== {label}, {ROUNDS} rounds");
             // The bytes are made before any clock starts.
             let data = bytes::Bytes::from(pattern(if concurrent { SMALL } else { LARGE }));
-            let mut k = Measured::default();
-            let mut m: Vec<Measured> = baselines.iter().map(|_| Measured::default()).collect();
-            for _ in 0..ROUNDS {
-                measure(&kancha, concurrent, &data, &mut k).await;
-                for (b, into) in baselines.iter().zip(&mut m) {
-                    measure(b, concurrent, &data, into).await;
+            // Index 0 is kancha, then the baselines; the order turns every round, so no server
+            // always runs right after another one's writes or at the start of a round.
+            let targets: Vec<&Target> = std::iter::once(&kancha).chain(&baselines).collect();
+            let mut all: Vec<Measured> = targets.iter().map(|_| Measured::default()).collect();
+            for round in 0..ROUNDS {
+                for i in 0..targets.len() {
+                    let at = (i + round) % targets.len();
+                    measure(targets[at], concurrent, &data, &mut all[at]).await;
                 }
             }
+            let m = all.split_off(1);
+            let k = all.pop().expect("kancha measured");
             print(kancha.ep.name, &k);
             for (b, m) in baselines.iter().zip(&m) {
                 print(b.ep.name, m);

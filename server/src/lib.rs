@@ -44,6 +44,10 @@ pub async fn launch_with_stores(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "kancha server listening");
     let signal_stop = stopping.clone();
+    // Answers are small and end a request: send them at once rather than wait to fill a segment.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

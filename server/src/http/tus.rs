@@ -16,7 +16,6 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use sha2::Digest;
-use tokio::io::AsyncWriteExt;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The protocol version spoken.
@@ -250,14 +249,16 @@ async fn write_body(state: &AppState, upload: &UploadRecord, headers: &HeaderMap
         if let Some(c) = checksum.as_mut() {
             c.update(&chunk);
         }
-        if let Err(e) = writer.write_all(&chunk).await {
+        let len = chunk.len() as u64;
+        if let Err(e) = writer.write(chunk).await {
+            drop(writer);
             let _ = state.blobs.truncate(&upload.id, upload.offset).await;
             return Err(ApiError::Internal(format!("writing upload {}: {e}", upload.id)));
         }
-        written += chunk.len() as u64;
+        written += len;
     };
-    let flushed = writer.shutdown().await;
-    drop(writer);
+    // Durable before the offset is recorded: an acknowledged offset is always on disk.
+    let flushed = writer.finish().await;
     let discard = |e: ApiError| async {
         state.blobs.truncate(&upload.id, upload.offset).await?;
         Err::<u64, ApiError>(e)

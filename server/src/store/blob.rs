@@ -2,11 +2,12 @@
 
 use crate::ids::UploadId;
 use async_trait::async_trait;
+use bytes::Bytes;
 use std::pin::Pin;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::AsyncRead;
 
-/// A writer that appends to a blob; its shutdown returns once the bytes are durable (on disk).
-pub type BlobWriter = Pin<Box<dyn AsyncWrite + Send>>;
+/// Appends the chunks of one request body to a blob; see [`BlobSink`].
+pub type BlobWriter = Box<dyn BlobSink>;
 /// A reader over a whole blob.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 
@@ -19,6 +20,19 @@ pub enum BlobError {
     /// The backend failed (disk, network); a retry may help.
     #[error("blob storage failed: {0}")]
     Backend(#[from] std::io::Error),
+}
+
+/// Where a request body's chunks go, in order, starting at the offset given to [`BlobStore::append`].
+///
+/// Chunks are owned ([`Bytes`]) so a store can hand them to a disk thread or a network client
+/// without copying them. Bytes written but not finished may or may not be stored: the record's
+/// offset, advanced only after [`BlobSink::finish`], says what counts.
+#[async_trait]
+pub trait BlobSink: Send {
+    /// Appends a chunk; may return before it is written (the store buffers and batches).
+    async fn write(&mut self, chunk: Bytes) -> Result<(), BlobError>;
+    /// Writes what is still buffered and returns once every byte written is durable (on disk).
+    async fn finish(self: Box<Self>) -> Result<(), BlobError>;
 }
 
 /// Byte storage for uploads. Implementations: a local directory; later S3-compatible storage.

@@ -345,6 +345,105 @@ async fn a_second_writer_is_locked_out_while_the_first_streams() {
     assert_eq!(blob(&s, &path), vec![1; 1000]);
 }
 
+/// Streams `data` as a PATCH body in chunks of 1, 2, … `max` bytes (cycling), fed one by one.
+async fn streamed_patch(s: &Server, path: &str, t: &str, offset: u64, data: &[u8], max: usize, extra: &[(&str, &str)]) -> reqwest::Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
+    let mut r = s
+        .req(Method::PATCH, path, Some(t))
+        .header(TUS.0, TUS.1)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", offset.to_string());
+    for (k, v) in extra {
+        r = r.header(*k, *v);
+    }
+    let sent = tokio::spawn(r.body(reqwest::Body::wrap_stream(tokio_stream_of(rx))).send());
+    let mut at = 0;
+    for n in (1..=max).cycle() {
+        if at == data.len() {
+            break;
+        }
+        let end = (at + n).min(data.len());
+        tx.send(Ok(data[at..end].to_vec())).await.unwrap();
+        at = end;
+    }
+    drop(tx);
+    sent.await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_body_in_thousands_of_small_frames_and_one_in_a_single_frame_store_the_exact_bytes() {
+    let s = Server::start().await;
+    let t = surveyor(&s).await;
+    // Both parts cross the server's 1 MiB write batches at odd places.
+    let data = bytes((5 << 20) + 7);
+    let path = s.create_upload(&t, data.len() as u64, "").await;
+    let (a, b) = data.split_at((3 << 19) + 3);
+    let r = streamed_patch(&s, &path, &t, 0, a, 1500, &[("Upload-Checksum", &sha256_header(a))]).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["upload-offset"], a.len().to_string().as_str());
+    assert_eq!(blob(&s, &path), a, "after the streamed part");
+    let r = s.patch(&path, &t, a.len() as u64, b.to_vec(), &[("Upload-Checksum", &sha256_header(b))]).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["upload-offset"], data.len().to_string().as_str());
+    assert_eq!(s.head(&path, &t).await, (200, Some(data.len() as u64)));
+    assert!(blob(&s, &path) == data, "stored bytes differ from the uploaded ones");
+}
+
+#[tokio::test]
+async fn a_streamed_chunk_that_fails_its_checksum_is_cut_away_whole() {
+    let s = Server::start().await;
+    let t = surveyor(&s).await;
+    let data = bytes(3 << 20);
+    let path = s.create_upload(&t, data.len() as u64, "").await;
+    let (a, b) = data.split_at(1 << 20);
+    assert_eq!(s.patch(&path, &t, 0, a.to_vec(), &[]).await.status(), 204);
+    // Several write batches land on disk before the checksum can be checked at the end.
+    let r = streamed_patch(&s, &path, &t, a.len() as u64, b, 9000, &[("Upload-Checksum", &sha256_header(a))]).await;
+    assert_eq!(r.status().as_u16(), 460);
+    assert_eq!(s.head(&path, &t).await, (200, Some(a.len() as u64)));
+    assert_eq!(blob(&s, &path), a);
+}
+
+#[tokio::test]
+async fn an_interrupted_patch_keeps_a_durable_prefix_and_resumes_from_it() {
+    let s = Server::start().await;
+    let t = surveyor(&s).await;
+    let data = bytes(4 << 20);
+    let path = s.create_upload(&t, data.len() as u64, "").await;
+    let sent = (5 << 19) + 11;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let patch = s
+        .req(Method::PATCH, &path, Some(&t))
+        .header(TUS.0, TUS.1)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "0")
+        .body(reqwest::Body::wrap_stream(tokio_stream_of(rx)))
+        .send();
+    let patch = tokio::spawn(patch);
+    for piece in data[..sent].chunks(64 << 10) {
+        tx.send(Ok(piece.to_vec())).await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The client breaks off mid-body: the connection is dropped.
+    tx.send(Err(std::io::Error::other("client cut off"))).await.unwrap();
+    assert!(patch.await.unwrap().is_err(), "the request cannot complete");
+    // The server records what it holds once it notices; then HEAD reports a prefix of what was sent
+    // whose bytes are exactly the sent ones.
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = s.head(&path, &t).await.1.unwrap();
+        if offset > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(offset as usize <= sent, "offset {offset} past the {sent} bytes sent");
+    assert_eq!(&blob(&s, &path)[..offset as usize], &data[..offset as usize]);
+    let r = s.patch(&path, &t, offset, data[offset as usize..].to_vec(), &[]).await;
+    assert_eq!(r.status(), 204);
+    assert!(blob(&s, &path) == data, "resumed upload differs");
+}
+
 /// A byte stream fed from a channel.
 pub fn tokio_stream_of(
     mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
