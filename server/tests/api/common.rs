@@ -127,8 +127,8 @@ impl Server {
         resp.headers()["location"].to_str().unwrap().to_owned()
     }
 
-    /// PATCHes bytes at `offset`, with extra headers.
-    pub async fn patch(&self, path: &str, token: &str, offset: u64, bytes: Vec<u8>, extra: &[(&str, &str)]) -> Response {
+    /// A well-formed PATCH at `offset`, with extra headers, waiting for its body.
+    pub fn patch_request(&self, path: &str, token: &str, offset: u64, extra: &[(&str, &str)]) -> RequestBuilder {
         let mut r = self
             .req(Method::PATCH, path, Some(token))
             .header(TUS.0, TUS.1)
@@ -137,7 +137,12 @@ impl Server {
         for (k, v) in extra {
             r = r.header(*k, *v);
         }
-        r.body(bytes).send().await.unwrap()
+        r
+    }
+
+    /// PATCHes bytes at `offset`, with extra headers.
+    pub async fn patch(&self, path: &str, token: &str, offset: u64, bytes: Vec<u8>, extra: &[(&str, &str)]) -> Response {
+        self.patch_request(path, token, offset, extra).body(bytes).send().await.unwrap()
     }
 
     /// HEAD of an upload: status and offset.
@@ -186,4 +191,12 @@ pub fn b64(s: &str) -> String {
 /// Deterministic test bytes.
 pub fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+/// A request body fed piece by piece through the returned sender (`capacity` pieces in flight);
+/// dropping the sender ends the body.
+pub fn streamed_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>, reqwest::Body) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(capacity);
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    (tx, reqwest::Body::wrap_stream(stream))
 }

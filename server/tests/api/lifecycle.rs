@@ -56,14 +56,8 @@ async fn shutdown_mid_upload_leaves_it_resumable_after_restart() {
     let t = s.token("surveyor", Some("li")).await;
     let data = bytes(400_000);
     let path = s.create_upload(&t, data.len() as u64, "").await;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let patch = s
-        .req(Method::PATCH, &path, Some(&t))
-        .header(TUS.0, TUS.1)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "0")
-        .body(reqwest::Body::wrap_stream(crate::tus::tokio_stream_of(rx)))
-        .send();
+    let (tx, body) = streamed_body(4);
+    let patch = s.patch_request(&path, &t, 0, &[]).body(body).send();
     let patch = tokio::spawn(patch);
     tx.send(Ok(data[..150_000].to_vec())).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

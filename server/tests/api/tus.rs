@@ -311,15 +311,8 @@ async fn a_second_writer_is_locked_out_while_the_first_streams() {
     let s = Server::start().await;
     let t = surveyor(&s).await;
     let path = s.create_upload(&t, 1000, "").await;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let body = reqwest::Body::wrap_stream(tokio_stream_of(rx));
-    let first = s
-        .req(Method::PATCH, &path, Some(&t))
-        .header(TUS.0, TUS.1)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "0")
-        .body(body)
-        .send();
+    let (tx, body) = streamed_body(4);
+    let first = s.patch_request(&path, &t, 0, &[]).body(body).send();
     let first = tokio::spawn(first);
     tx.send(Ok(vec![1; 100])).await.unwrap();
     // Give the first writer time to take the lock: each probe below holds it for a moment,
@@ -347,16 +340,8 @@ async fn a_second_writer_is_locked_out_while_the_first_streams() {
 
 /// Streams `data` as a PATCH body in chunks of 1, 2, … `max` bytes (cycling), fed one by one.
 async fn streamed_patch(s: &Server, path: &str, t: &str, offset: u64, data: &[u8], max: usize, extra: &[(&str, &str)]) -> reqwest::Response {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(64);
-    let mut r = s
-        .req(Method::PATCH, path, Some(t))
-        .header(TUS.0, TUS.1)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", offset.to_string());
-    for (k, v) in extra {
-        r = r.header(*k, *v);
-    }
-    let sent = tokio::spawn(r.body(reqwest::Body::wrap_stream(tokio_stream_of(rx))).send());
+    let (tx, body) = streamed_body(64);
+    let sent = tokio::spawn(s.patch_request(path, t, offset, extra).body(body).send());
     let mut at = 0;
     for n in (1..=max).cycle() {
         if at == data.len() {
@@ -411,14 +396,8 @@ async fn an_interrupted_patch_keeps_a_durable_prefix_and_resumes_from_it() {
     let data = bytes(4 << 20);
     let path = s.create_upload(&t, data.len() as u64, "").await;
     let sent = (5 << 19) + 11;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let patch = s
-        .req(Method::PATCH, &path, Some(&t))
-        .header(TUS.0, TUS.1)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "0")
-        .body(reqwest::Body::wrap_stream(tokio_stream_of(rx)))
-        .send();
+    let (tx, body) = streamed_body(4);
+    let patch = s.patch_request(&path, &t, 0, &[]).body(body).send();
     let patch = tokio::spawn(patch);
     for piece in data[..sent].chunks(64 << 10) {
         tx.send(Ok(piece.to_vec())).await.unwrap();
@@ -442,11 +421,4 @@ async fn an_interrupted_patch_keeps_a_durable_prefix_and_resumes_from_it() {
     let r = s.patch(&path, &t, offset, data[offset as usize..].to_vec(), &[]).await;
     assert_eq!(r.status(), 204);
     assert!(blob(&s, &path) == data, "resumed upload differs");
-}
-
-/// A byte stream fed from a channel.
-pub fn tokio_stream_of(
-    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
-) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
