@@ -10,6 +10,8 @@ use std::process::Command;
 /// Debian packages: (command, or absolute file, that proves it is installed; package).
 /// libjna-java is JNA for the Kotlin suite on the JVM; clang checks the generated Swift C header.
 const APT: &[(&str, &str)] = &[
+    JAVA,
+    NODE,
     ("exiftool", "libimage-exiftool-perl"),
     ("djpeg", "libjpeg-turbo-progs"),
     ("unzip", "unzip"),
@@ -28,6 +30,10 @@ const NPM: &[&str] = &["tus-js-client@4", "@tus/server@2.4.5", "@tus/file-store@
 const KOTLINC: &str = "kotlin-compiler@2.4.20";
 /// JNA, from Debian.
 const JNA: (&str, &str) = ("/usr/share/java/jna.jar", "libjna-java");
+/// A JVM for the Kotlin suite and the simulator, from Debian when none is installed.
+const JAVA: (&str, &str) = ("java", "default-jre-headless");
+/// npm (with Node.js) for the npm peers, from Debian when none is installed.
+const NODE: (&str, &str) = ("npm", "npm");
 
 /// PyPI packages, installed into the venv build/tools/venv.
 const PIP: &[&str] = &[
@@ -49,8 +55,8 @@ const PIP: &[&str] = &[
 /// for the upload benchmark and an interop peer for the tus client.
 const GO: &[(&str, &str)] = &[("tusd", "github.com/tus/tusd/v2/cmd/tusd")];
 
-/// What the Kotlin survey simulator needs (README's run command): JNA and kotlinc.
-const JVM_APT: &[(&str, &str)] = &[JNA];
+/// What the Kotlin survey simulator needs (README's run command): a JVM, JNA and kotlinc.
+const JVM_APT: &[(&str, &str)] = &[JAVA, NODE, JNA];
 const JVM_NPM: &[&str] = &[KOTLINC];
 
 /// Installs every missing peer; cheap when all are present.
