@@ -4,9 +4,11 @@
 //! (which installs the peers).
 //!
 //! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each. Each load
-//! runs ROUNDS times, the servers taking turns in an order that turns every round, so a change in
-//! the machine's other load falls on all of them and none always follows another's writes; MB/s
-//! is all bytes over all time, p99 is over every upload of every round.
+//! runs `KANCHA_BENCH_ROUNDS` times (default 15), the servers taking turns in an order that turns
+//! every round, so none always follows another's writes. MB/s is all bytes over all time, p99 is
+//! over every upload of every round. The ratio to a baseline is the median of per-round ratios:
+//! within a round the servers run back to back, so a shared machine's changing speed, which moves
+//! totals by ±30% between runs, mostly cancels out; the spread of those ratios is printed too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 const LARGE: usize = 256 << 20;
 const SMALL: usize = 1 << 20;
 const CONCURRENT: usize = 100;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 15;
 
 /// Rounds of one load against one server, added up.
 #[derive(Default)]
@@ -24,6 +26,8 @@ struct Measured {
     secs: f64,
     cpu_secs: f64,
     latencies: Vec<Duration>,
+    /// MB/s of each round, in round order.
+    rounds: Vec<f64>,
 }
 
 impl Measured {
@@ -197,10 +201,23 @@ async fn measure(t: &Target, concurrent: bool, data: &bytes::Bytes, into: &mut M
     } else {
         (LARGE, vec![upload(&client, &t.ep, data.clone()).await])
     };
-    into.secs += started.elapsed().as_secs_f64();
+    let secs = started.elapsed().as_secs_f64();
+    into.rounds.push(total as f64 / 1e6 / secs);
+    into.secs += secs;
     into.cpu_secs += cpu_seconds(pid) - cpu0;
     into.bytes += total;
     into.latencies.extend(latencies);
+}
+
+/// Median, lowest and highest of kancha's per-round throughput over a baseline's.
+fn paired_ratio(kancha: &Measured, baseline: &Measured) -> (f64, f64, f64) {
+    let mut r: Vec<f64> = kancha.rounds.iter().zip(&baseline.rounds).map(|(k, b)| k / b).collect();
+    r.sort_by(f64::total_cmp);
+    (r[r.len() / 2], r[0], r[r.len() - 1])
+}
+
+fn rounds() -> usize {
+    std::env::var("KANCHA_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(ROUNDS)
 }
 
 fn pattern(n: usize) -> Vec<u8> {
@@ -254,14 +271,15 @@ fn main() {
             wait_ready(&b.ep.endpoint).await;
         }
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
-            println!("== {label}, {ROUNDS} rounds");
+            let rounds = rounds();
+            println!("== {label}, {rounds} rounds");
             // The bytes are made before any clock starts.
             let data = bytes::Bytes::from(pattern(if concurrent { SMALL } else { LARGE }));
             // Index 0 is kancha, then the baselines; the order turns every round, so no server
             // always runs right after another one's writes or at the start of a round.
             let targets: Vec<&Target> = std::iter::once(&kancha).chain(&baselines).collect();
             let mut all: Vec<Measured> = targets.iter().map(|_| Measured::default()).collect();
-            for round in 0..ROUNDS {
+            for round in 0..rounds {
                 for i in 0..targets.len() {
                     let at = (i + round) % targets.len();
                     measure(targets[at], concurrent, &data, &mut all[at]).await;
@@ -274,7 +292,12 @@ fn main() {
                 print(b.ep.name, m);
             }
             for (b, m) in baselines.iter().zip(&m) {
-                println!("  ratio kancha/{} throughput: {:.2}x", b.ep.name, k.mb_per_s() / m.mb_per_s());
+                let (median, low, high) = paired_ratio(&k, m);
+                println!(
+                    "  ratio kancha/{} throughput: {median:.2}x median of rounds ({low:.2}-{high:.2}x); {:.2}x of totals",
+                    b.ep.name,
+                    k.mb_per_s() / m.mb_per_s()
+                );
             }
         }
     });

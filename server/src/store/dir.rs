@@ -66,7 +66,7 @@ impl BlobStore for DirBlobStore {
             .await
             .map_err(std::io::Error::other)?
             .map_err(|e| Self::not_found(id, e))?;
-        Ok(Box::new(DirSink { disk: Some(disk), writing: None, batch: Vec::new(), batch_len: 0 }))
+        Ok(Box::new(DirSink { disk: Some(disk), writing: None, writeback: None, batch: Vec::new(), batch_len: 0 }))
     }
 
     async fn truncate(&self, id: &UploadId, len: u64) -> Result<(), BlobError> {
@@ -176,7 +176,8 @@ impl Drop for WriterTurn {
 
 /// An upload's file open for appending, with what has not yet been handed to writeback.
 struct Disk {
-    file: std::fs::File,
+    /// Shared with a writeback request still running.
+    file: Arc<std::fs::File>,
     _turn: WriterTurn,
     /// Where the next byte goes.
     end: u64,
@@ -192,7 +193,7 @@ impl Disk {
             file.set_len(offset)?;
         }
         file.seek(std::io::SeekFrom::Start(offset))?;
-        Ok(Disk { file, _turn: turn, end: offset, unsubmitted_from: offset })
+        Ok(Disk { file: Arc::new(file), _turn: turn, end: offset, unsubmitted_from: offset })
     }
 
     /// Writes the chunks in order with as few system calls as the kernel allows.
@@ -200,7 +201,7 @@ impl Disk {
         let mut slices: Vec<IoSlice<'_>> = batch.iter().filter(|b| !b.is_empty()).map(|b| IoSlice::new(b)).collect();
         let mut rest = &mut slices[..];
         while !rest.is_empty() {
-            match self.file.write_vectored(rest) {
+            match (&*self.file).write_vectored(rest) {
                 Ok(0) => return Err(ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     self.end += n as u64;
@@ -210,29 +211,21 @@ impl Disk {
                 Err(e) => return Err(e),
             }
         }
-        if self.end - self.unsubmitted_from >= WRITEBACK_BYTES {
-            self.start_writeback();
-        }
         Ok(())
     }
-
-    /// Asks the kernel to start writing the new bytes to disk now, without waiting for it.
-    #[cfg(target_os = "linux")]
-    fn start_writeback(&mut self) {
-        use std::os::fd::AsRawFd;
-        let (from, len) = (self.unsubmitted_from as libc::off64_t, (self.end - self.unsubmitted_from) as libc::off64_t);
-        // SAFETY: plain system call on a file descriptor this struct owns; no memory is passed.
-        // Only a hint: the fdatasync in `finish` is what makes the bytes durable, so a failure
-        // here changes nothing but timing.
-        unsafe { libc::sync_file_range(self.file.as_raw_fd(), from, len, libc::SYNC_FILE_RANGE_WRITE) };
-        self.unsubmitted_from = self.end;
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn start_writeback(&mut self) {
-        self.unsubmitted_from = self.end;
-    }
 }
+
+/// Asks the kernel to start writing `len` bytes from `from` to disk now, without waiting for them.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, from: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: plain system call on an open file descriptor; no memory is passed. Only a hint:
+    // the fdatasync in `finish` is what makes the bytes durable, so a failure changes only timing.
+    unsafe { libc::sync_file_range(file.as_raw_fd(), from as libc::off64_t, len as libc::off64_t, libc::SYNC_FILE_RANGE_WRITE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _from: u64, _len: u64) {}
 
 /// [`BlobSink`] of a [`DirBlobStore`]: gathers chunks into batches of [`BATCH_BYTES`] and writes
 /// each on a blocking thread while the next one arrives; at most one batch is being written.
@@ -241,6 +234,8 @@ struct DirSink {
     disk: Option<Disk>,
     /// The batch being written; gives the file back.
     writing: Option<JoinHandle<(Disk, std::io::Result<()>)>>,
+    /// The last writeback request, which may still be running.
+    writeback: Option<JoinHandle<()>>,
     batch: Vec<Bytes>,
     batch_len: usize,
 }
@@ -255,6 +250,19 @@ impl DirSink {
         }
         self.disk.take().ok_or_else(|| BlobError::Backend(std::io::Error::other("an earlier write to this blob failed")))
     }
+
+    /// Starts writeback of every [`WRITEBACK_BYTES`] written, on a thread of its own: the request
+    /// can wait for the disk's queue, and the next batch should not wait with it. While one
+    /// request runs no other starts; the next one covers the bytes skipped.
+    fn write_back(&mut self, disk: &mut Disk) {
+        let due = disk.end - disk.unsubmitted_from >= WRITEBACK_BYTES;
+        if !due || self.writeback.as_ref().is_some_and(|w| !w.is_finished()) {
+            return;
+        }
+        let (file, from, len) = (disk.file.clone(), disk.unsubmitted_from, disk.end - disk.unsubmitted_from);
+        disk.unsubmitted_from = disk.end;
+        self.writeback = Some(tokio::task::spawn_blocking(move || start_writeback(&file, from, len)));
+    }
 }
 
 #[async_trait]
@@ -264,6 +272,7 @@ impl BlobSink for DirSink {
         self.batch.push(chunk);
         if self.batch_len >= BATCH_BYTES {
             let mut disk = self.idle_disk().await?;
+            self.write_back(&mut disk);
             let batch = std::mem::take(&mut self.batch);
             self.batch_len = 0;
             self.writing = Some(tokio::task::spawn_blocking(move || {
