@@ -77,7 +77,7 @@ pub fn verify(manifest_bytes: &[u8], signature: &[u8], source: &dyn ItemSource) 
         .map_err(|e| reject(fail(None, FailureCode::ManifestUnreadable, format!("the manifest is not JSON: {e}"))))?;
     let format = head.get("format").and_then(|v| v.as_str());
     let version = head.get("version").and_then(|v| v.as_u64());
-    if format != Some(FORMAT) || version.map_or(true, |v| v == 0 || v > VERSION as u64) {
+    if format != Some(FORMAT) || version.is_none_or(|v| v == 0 || v > VERSION as u64) {
         return Err(reject(fail(
             None,
             FailureCode::UnsupportedVersion,

@@ -80,7 +80,7 @@ pub fn write(ifds: &Ifds, big_endian: bool, damage: Option<Damage>) -> Vec<u8> {
     if !ifds.gps.is_empty() {
         ifd0.push((GPS_POINTER, Val::Long(vec![0])));
     }
-    let mut tables = vec![ifd0, ifds.exif.clone(), ifds.gps.clone()];
+    let mut tables = [ifd0, ifds.exif.clone(), ifds.gps.clone()];
     tables.iter_mut().for_each(|t| t.sort_by_key(|(tag, _)| *tag));
     // Layout: header, then each IFD followed by its out-of-line data.
     let size_of = |t: &Vec<(u16, Val)>| -> usize {

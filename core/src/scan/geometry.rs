@@ -256,8 +256,9 @@ fn solve8(mut a: [[f64; 9]; 8]) -> Option<[f64; 8]> {
             if r != col {
                 let f = a[r][col] / a[col][col];
                 if f != 0.0 {
-                    for k in col..9 {
-                        a[r][k] -= f * a[col][k];
+                    let pivot_row = a[col];
+                    for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                        *x -= f * p;
                     }
                 }
             }

@@ -89,7 +89,7 @@ async fn a_crash_between_blob_and_record_leaves_no_stray_blob_after_restart() {
     std::fs::write(dir.path().join("blobs/uploads/deadbeefdeadbeefdeadbeefdeadbeef"), b"partial").unwrap();
     let s2 = Server::launch(config(dir.path()), admin).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while s2.stored_uploads().await.1.len() > 0 {
+    while !s2.stored_uploads().await.1.is_empty() {
         assert!(std::time::Instant::now() < deadline, "stray blob not swept");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
