@@ -220,4 +220,39 @@ mod tests {
         let err = http.send("OPTIONS", &format!("http://127.0.0.1:{port}/v1/uploads"), &[], None).unwrap_err();
         assert!(matches!(err, SyncError::Network { method: "OPTIONS", .. }), "{err}");
     }
+    /// Serves each connection one canned answer and closes it; returns the base URL.
+    fn answer_each_connection_with(answer: Vec<u8>, connections: usize) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(connections) {
+                let mut stream = stream.unwrap();
+                // Read the request head before answering, so the client sees a normal exchange.
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = stream.write_all(&answer);
+            }
+        });
+        format!("http://127.0.0.1:{port}/v1/bundles")
+    }
+
+    #[test]
+    fn an_oversized_answer_is_cut_at_the_limit_and_the_client_stays_usable() {
+        let body_len = 3 * BODY_LIMIT as usize + 5;
+        let mut answer = format!("HTTP/1.1 400 Bad Request\r\ncontent-length: {body_len}\r\nconnection: close\r\n\r\n").into_bytes();
+        answer.extend(std::iter::repeat_n(b'x', body_len));
+        let url = answer_each_connection_with(answer, 2);
+        let http = Http::new(Duration::from_secs(2), Some(Duration::from_secs(10)), None).unwrap();
+        let reply = http.send("POST", &url, &[], Some(b"{}")).unwrap();
+        assert_eq!(reply.status, 400);
+        assert_eq!(reply.body.len(), BODY_LIMIT as usize, "the body is read up to the limit, no further");
+        assert!(reply.body.bytes().all(|b| b == b'x'));
+        // A second request on the same client gets a fresh, whole answer.
+        let again = http.send("POST", &url, &[], Some(b"{}")).unwrap();
+        assert_eq!((again.status, again.body.len()), (400, BODY_LIMIT as usize));
+    }
 }
