@@ -11,6 +11,8 @@ use std::thread;
 struct Shared {
     /// Client-to-server bytes forwarded, over all connections.
     sent: AtomicU64,
+    /// Client connections accepted.
+    accepted: AtomicU64,
     /// When set, connections are cut as soon as `sent` reaches this total.
     cut_at: Mutex<Option<u64>>,
     /// Live connections (both sockets), so a cut closes them all.
@@ -39,6 +41,7 @@ impl Proxy {
                     break;
                 }
                 let Ok(client) = client else { continue };
+                sh.accepted.fetch_add(1, Ordering::SeqCst);
                 let target = *up.lock().unwrap_or_else(|p| p.into_inner());
                 match TcpStream::connect(target) {
                     Ok(server) => relay(client, server, sh.clone()),
@@ -62,6 +65,11 @@ impl Proxy {
     /// Client-to-server bytes forwarded so far (request lines, headers and bodies).
     pub fn bytes_sent(&self) -> u64 {
         self.shared.sent.load(Ordering::SeqCst)
+    }
+
+    /// Client connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.shared.accepted.load(Ordering::SeqCst)
     }
 
     /// Cuts every connection once `more` further client bytes have been forwarded (one shot).

@@ -15,6 +15,7 @@ use kancha_server::store::meta::{CaseRecord, Role};
 use kancha_server::store::{open_embedded, Stores};
 use kancha_server::Config;
 use kancha_tests::fault_proxy::{Action, Exchange, FaultProxy, Hook, Rule};
+use kancha_tests::proxy::Proxy;
 use kancha_tests::survey::{photo, CHUNK, SHOTS};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -577,4 +578,17 @@ async fn a_survey_whose_clock_moved_backwards_is_delivered_once_in_capture_order
     let expected: Vec<_> =
         SHOTS.iter().zip(&clocks).enumerate().map(|(i, (s, c))| (i as u64 + 1, *s, c.timestamp_millis())).collect();
     assert_eq!(order, expected, "capture order is kept, and so is the clock the device showed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_sends_its_uploads_and_its_manifest_over_one_connection() {
+    // On a phone each new connection is a TLS handshake over a slow network; the manifest
+    // submission goes over the connection the uploads kept open.
+    let rig = Rig::start("NET-ONE-CONN").await;
+    let proxy = Proxy::start(rig.addr).unwrap();
+    let store = seal_sample(&rig, vec![Utc::now(); SHOTS.len()]).await;
+    let (last, _) = run_worker(&store, &format!("http://{}", proxy.addr()), &rig.token).await;
+    assert!(matches!(last, SyncEvent::Delivered { .. }), "{last:?}");
+    assert_eq!(rig.stores.meta.case_bundles(&rig.case()).await.unwrap().len(), 1);
+    assert_eq!(proxy.connections(), 1, "every request of the delivery reused the first connection");
 }

@@ -89,6 +89,18 @@ impl Http {
         headers: &[(&str, String)],
         body: Option<&[u8]>,
     ) -> Result<Reply, SyncError> {
+        self.send_within(method, url, headers, body, None)
+    }
+
+    /// Like [`Http::send`], with a whole-request time limit of its own instead of the client's.
+    pub fn send_within(
+        &self,
+        method: &'static str,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+        timeout: Option<Duration>,
+    ) -> Result<Reply, SyncError> {
         let network = |message: String| SyncError::Network { method, url: url.to_string(), message };
         let mut req = Request::builder().method(method).uri(url);
         if let Some(auth) = &self.authorization {
@@ -98,8 +110,8 @@ impl Http {
             req = req.header(*name, value);
         }
         let answer = match body {
-            Some(bytes) => req.body(bytes).map(|r| self.agent.run(r)),
-            None => req.body(()).map(|r| self.agent.run(r)),
+            Some(bytes) => req.body(bytes).map(|r| self.agent.run(self.limited(r, timeout))),
+            None => req.body(()).map(|r| self.agent.run(self.limited(r, timeout))),
         }
         .map_err(|e| SyncError::BadRequest(format!("{method} {url}: {e}")))?
         .map_err(|e| network(error_text(&e)))?;
@@ -120,6 +132,16 @@ impl Http {
                 .map_err(|e| network(format!("reading the answer: {e}")))?;
         }
         Ok(Reply { status, headers, body: String::from_utf8_lossy(&raw).into_owned() })
+    }
+}
+
+impl Http {
+    /// The request with its own time limit, when one is given.
+    fn limited<S: ureq::AsSendBody>(&self, request: Request<S>, timeout: Option<Duration>) -> Request<S> {
+        match timeout {
+            Some(t) => self.agent.configure_request(request).timeout_global(Some(t)).build(),
+            None => request,
+        }
     }
 }
 
@@ -254,5 +276,17 @@ mod tests {
         // A second request on the same client gets a fresh, whole answer.
         let again = http.send("POST", &url, &[], Some(b"{}")).unwrap();
         assert_eq!((again.status, again.body.len()), (400, BODY_LIMIT as usize));
+    }
+    #[test]
+    fn a_request_time_limit_applies_even_when_the_client_has_none() {
+        // Accepts and never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/cases/c/bundles", listener.local_addr().unwrap());
+        let held = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+        let http = Http::new(Duration::from_secs(2), None, None).unwrap();
+        let err = http.send_within("POST", &url, &[], Some(b"{}"), Some(Duration::from_millis(300))).unwrap_err();
+        assert!(matches!(err, SyncError::Network { method: "POST", .. }), "{err}");
+        assert!(err.to_string().to_lowercase().contains("timeout"), "{err}");
+        drop(held.join());
     }
 }

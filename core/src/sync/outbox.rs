@@ -6,7 +6,6 @@
 //! it stopped, re-sending at most the chunk in flight and never creating a second bundle.
 
 use super::backoff::{Backoff, RetryPolicy};
-use super::http::Http;
 use super::tus::{upload_file, CancelToken, TusClient, TusConfig, UploadJob, UploadObserver};
 use super::SyncError;
 use crate::bundle::sign;
@@ -18,6 +17,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// Time limit of a manifest submission when uploads have none.
+const SUBMIT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What happens to originals once the server's receipt is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,9 +36,7 @@ pub enum Retention {
 pub struct SyncSettings {
     /// Base URL of the server, e.g. `https://claims.example/` (tus at `v1/uploads`).
     pub server: String,
-    /// Bearer token of the surveyor or customer.
-    pub token: Option<String>,
-    /// Chunk size and per-file retry timing.
+    /// Chunk size, per-file retry timing, and the bearer token of the surveyor or customer.
     pub tus: TusConfig,
     /// Retry timing between whole delivery attempts.
     pub retry: RetryPolicy,
@@ -49,7 +49,6 @@ impl SyncSettings {
     pub fn new(server: &str, token: Option<String>) -> Self {
         SyncSettings {
             server: server.trim_end_matches('/').to_string(),
-            token: token.clone(),
             tus: TusConfig { bearer_token: token, ..TusConfig::default() },
             retry: RetryPolicy::default(),
             retention: Retention::KeepOriginals,
@@ -174,7 +173,7 @@ pub fn deliver(
     if cancel.is_cancelled() {
         return Err(SyncError::Cancelled.into());
     }
-    let receipt = submit(settings, &manifest, entry, &uploads)?;
+    let receipt = submit(client, settings, &manifest, entry, &uploads)?;
     store.finish_bundle(&entry.bundle_id, BundleState::Delivered, &receipt)?;
     if settings.retention == Retention::PurgeOriginals {
         store.purge_originals(&entry.case_id)?;
@@ -219,22 +218,23 @@ struct Submission<'a> {
     items: &'a BTreeMap<String, String>,
 }
 
-/// Posts the manifest; 200/201 carry the receipt, 409/422 are permanent refusals.
+/// Posts the manifest over the client's connections; 200/201 carry the receipt, 409/422 are
+/// permanent refusals.
 fn submit(
+    client: &TusClient,
     settings: &SyncSettings,
     manifest: &Manifest,
     entry: &OutboxEntry,
     uploads: &BTreeMap<String, String>,
 ) -> Result<String, DeliveryError> {
     let url = format!("{}/v1/cases/{}/bundles", settings.server, manifest.case.id);
-    let http = Http::new(
-        settings.tus.connect_timeout,
-        Some(settings.tus.request_timeout.unwrap_or(Duration::from_secs(300))),
-        settings.token.as_deref(),
-    )?;
+    // The server verifies every byte before it answers, so this request gets a time limit
+    // even when uploads have none.
+    let timeout = settings.tus.request_timeout.unwrap_or(SUBMIT_TIMEOUT);
     let body = Submission { manifest: sign::b64(&entry.manifest), signature: sign::b64(&entry.signature), items: uploads };
     let json = serde_json::to_vec(&body).map_err(|e| SyncError::Protocol(format!("cannot encode the submission: {e}")))?;
-    let resp = http.send("POST", &url, &[("content-type", "application/json".to_string())], Some(&json))?;
+    let headers = [("content-type", "application/json".to_string())];
+    let resp = client.http().send_within("POST", &url, &headers, Some(&json), Some(timeout))?;
     let status = resp.status;
     let retry_after = resp.header("retry-after").and_then(|v| super::backoff::parse_retry_after(v, std::time::SystemTime::now()));
     let text = resp.body;

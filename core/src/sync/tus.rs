@@ -162,6 +162,11 @@ impl TusClient {
         &self.config
     }
 
+    /// The client's HTTP connection pool, for the other requests of a delivery.
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
     /// Asks the endpoint what it supports (OPTIONS); the answer is remembered per endpoint.
     pub fn discover(&self, endpoint: &str) -> Result<Capabilities, SyncError> {
         if let Some(c) = self.capabilities.lock().unwrap_or_else(|p| p.into_inner()).get(endpoint) {
