@@ -9,6 +9,7 @@
 //! over every upload of every round. The ratio to a baseline is the median of per-round ratios:
 //! within a round the servers run back to back, so a shared machine's changing speed, which moves
 //! totals by ±30% between runs, mostly cancels out; the spread of those ratios is printed too.
+//! `KANCHA_BENCH_LOAD=single` or `=concurrent` runs one load only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -270,7 +271,11 @@ fn main() {
         for b in &baselines {
             wait_ready(&b.ep.endpoint).await;
         }
+        let only = std::env::var("KANCHA_BENCH_LOAD").ok();
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
+            if only.as_deref().is_some_and(|o| o != if concurrent { "concurrent" } else { "single" }) {
+                continue;
+            }
             let rounds = rounds();
             println!("== {label}, {rounds} rounds");
             // The bytes are made before any clock starts.
