@@ -3,9 +3,10 @@
 //! latency, and kancha's ratio to each baseline. Run with `cargo run -p xtask -- bench upload`
 //! (which installs the peers).
 //!
-//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each. Each load
-//! runs `KANCHA_BENCH_ROUNDS` times (default 15), the servers taking turns in an order that turns
-//! every round, so none always follows another's writes. MB/s is all bytes over all time, p99 is
+//! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each, each against
+//! servers started fresh on empty directories. Each load runs `KANCHA_BENCH_ROUNDS` times
+//! (default 15), the servers taking turns in an order that turns every round, so none always
+//! follows another's writes. MB/s is all bytes over all time, p99 is
 //! over every upload of every round. The ratio to a baseline is the median of per-round ratios:
 //! within a round the servers run back to back, so a shared machine's changing speed, which moves
 //! totals by ±30% between runs, mostly cancels out; the spread of those ratios is printed too.
@@ -245,37 +246,45 @@ fn print(name: &str, m: &Measured) {
     );
 }
 
+/// kancha-server and the baselines installed, each on an empty directory under `dir`.
+async fn start_servers(dir: &Path) -> (Target, Vec<Target>) {
+    let kancha = start_kancha(&dir.join("kancha"));
+    wait_ready(&kancha.ep.endpoint).await;
+    let mut baselines = Vec::new();
+    match node_modules() {
+        Some(nm) => {
+            let d = dir.join("tus-node");
+            std::fs::create_dir_all(&d).unwrap();
+            baselines.push(start_tus_node(&nm, &d));
+        }
+        None => println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline"),
+    }
+    match tusd_binary() {
+        Some(bin) => {
+            let d = dir.join("tusd");
+            std::fs::create_dir_all(&d).unwrap();
+            baselines.push(start_tusd(&bin, &d));
+        }
+        None => println!("tusd not installed (run `cargo run -p xtask -- peers`): no baseline"),
+    }
+    for b in &baselines {
+        wait_ready(&b.ep.endpoint).await;
+    }
+    (kancha, baselines)
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let kancha = start_kancha(&dir.path().join("kancha"));
-        wait_ready(&kancha.ep.endpoint).await;
-        let mut baselines = Vec::new();
-        match node_modules() {
-            Some(nm) => {
-                let d = dir.path().join("tus-node");
-                std::fs::create_dir_all(&d).unwrap();
-                baselines.push(start_tus_node(&nm, &d));
-            }
-            None => println!("@tus/server not installed (run `cargo run -p xtask -- peers`): no baseline"),
-        }
-        match tusd_binary() {
-            Some(bin) => {
-                let d = dir.path().join("tusd");
-                std::fs::create_dir_all(&d).unwrap();
-                baselines.push(start_tusd(&bin, &d));
-            }
-            None => println!("tusd not installed (run `cargo run -p xtask -- peers`): no baseline"),
-        }
-        for b in &baselines {
-            wait_ready(&b.ep.endpoint).await;
-        }
         let only = std::env::var("KANCHA_BENCH_LOAD").ok();
         for (label, concurrent) in [("one 256 MiB file", false), ("100 concurrent 1 MiB uploads", true)] {
             if only.as_deref().is_some_and(|o| o != if concurrent { "concurrent" } else { "single" }) {
                 continue;
             }
+            // Fresh servers on empty directories for each load, so each load starts from the same
+            // state whichever load ran before it.
+            let dir = tempfile::tempdir().unwrap();
+            let (kancha, baselines) = start_servers(dir.path()).await;
             let rounds = rounds();
             println!("== {label}, {rounds} rounds");
             // The bytes are made before any clock starts.
