@@ -133,9 +133,7 @@ impl Http {
         }
         Ok(Reply { status, headers, body: String::from_utf8_lossy(&raw).into_owned() })
     }
-}
 
-impl Http {
     /// The request with its own time limit, when one is given.
     fn limited<S: ureq::AsSendBody>(&self, request: Request<S>, timeout: Option<Duration>) -> Request<S> {
         match timeout {
@@ -242,6 +240,7 @@ mod tests {
         let err = http.send("OPTIONS", &format!("http://127.0.0.1:{port}/v1/uploads"), &[], None).unwrap_err();
         assert!(matches!(err, SyncError::Network { method: "OPTIONS", .. }), "{err}");
     }
+
     /// Serves each connection one canned answer and closes it; returns the base URL.
     fn answer_each_connection_with(answer: Vec<u8>, connections: usize) -> String {
         use std::io::Write;
@@ -277,6 +276,7 @@ mod tests {
         let again = http.send("POST", &url, &[], Some(b"{}")).unwrap();
         assert_eq!((again.status, again.body.len()), (400, BODY_LIMIT as usize));
     }
+
     #[test]
     fn a_request_time_limit_applies_even_when_the_client_has_none() {
         // Accepts and never answers.

@@ -352,6 +352,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn writeback_is_requested_while_the_bytes_go_down() {
+        let (_dir, store) = store();
+        let id = UploadId::parse("writeback").unwrap();
+        store.create(&id).await.unwrap();
+        let turn = Writers::turn(&store.writers, &id).await;
+        let disk = Disk::open(&store.path(&id), 0, turn).unwrap();
+        let mut sink = DirSink { disk: Some(disk), writing: None, writeback: None, batch: Vec::new(), batch_len: 0 };
+        let total = 3 * WRITEBACK_BYTES as usize;
+        for _ in 0..total / BATCH_BYTES {
+            sink.write(Bytes::from(pattern(BATCH_BYTES, 9))).await.unwrap();
+        }
+        assert!(sink.writeback.is_some(), "a writeback request was started");
+        let disk = sink.idle_disk().await.unwrap();
+        assert_eq!(disk.end, total as u64);
+        // Requested up to a batch boundary at least WRITEBACK_BYTES in, never past what is written.
+        assert!(disk.unsubmitted_from >= WRITEBACK_BYTES && disk.unsubmitted_from < disk.end, "{}", disk.unsubmitted_from);
+    }
+
+    #[tokio::test]
     async fn an_abandoned_writer_lands_before_the_next_one_cuts_the_file() {
         let (_dir, store) = store();
         let id = UploadId::parse("abandoned").unwrap();
