@@ -256,6 +256,10 @@ mod tests {
                     head.push(byte[0]);
                 }
                 let _ = stream.write_all(&answer);
+                // Close gracefully: dropping a socket with the request body still unread would
+                // reset the connection and could throw away answer bytes the client has not read.
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                let _ = std::io::copy(&mut stream, &mut std::io::sink());
             }
         });
         format!("http://127.0.0.1:{port}/v1/bundles")
