@@ -6,10 +6,10 @@
 //! Two loads: one large file in one PATCH, and 100 concurrent uploads of 1 MiB each, each against
 //! servers started fresh on empty directories. Each load runs `KANCHA_BENCH_ROUNDS` times
 //! (default 15), the servers taking turns in an order that turns every round, so none always
-//! follows another's writes. MB/s is all bytes over all time, p99 is
-//! over every upload of every round. The ratio to a baseline is the median of per-round ratios:
-//! within a round the servers run back to back, so a shared machine's changing speed, which moves
-//! totals by ±30% between runs, mostly cancels out; the spread of those ratios is printed too.
+//! follows another's writes. MB/s is all bytes over all time, p99 is over every upload of every
+//! round. The ratio to a baseline is the median of per-round ratios: within a round the servers
+//! run back to back, so a shared machine's changing speed, which moves totals by ±30% between
+//! runs, mostly cancels out; the spread of those ratios is printed too.
 //! `KANCHA_BENCH_LOAD=single` or `=concurrent` runs one load only.
 
 use std::path::{Path, PathBuf};
